@@ -4,14 +4,30 @@
 
 #include "nvml/driver.h"
 #include "sim/sim_nvml.h"
+#include "spdlog/sinks/stdout_sinks.h"
+#include "spdlog/spdlog.h"
 
 namespace migctl::cli {
 
+namespace {
+
+// Logs go to stderr as logfmt lines, like NVIDIA's Go tools print them.
+void SetUpLogging(bool verbose) {
+  auto logger = spdlog::stderr_logger_mt("migctl");
+  logger->set_pattern("time=%Y-%m-%dT%H:%M:%S%z level=%l msg=\"%v\"");
+  logger->set_level(verbose ? spdlog::level::debug : spdlog::level::warn);
+  spdlog::set_default_logger(std::move(logger));
+}
+
+}  // namespace
+
 absl::StatusOr<std::unique_ptr<nvml::Nvml>> Context::OpenNvml() const {
   if (!sim_path.empty()) {
+    spdlog::debug("using the simulated node in {}", sim_path);
     std::unique_ptr<nvml::Nvml> sim = sim::SimNvml::FromFile(sim_path);
     return sim;
   }
+  spdlog::debug("using the NVIDIA driver (libnvidia-ml.so.1)");
   return nvml::OpenDriver();
 }
 
@@ -52,6 +68,9 @@ int Run(int argc, const char* const* argv, std::ostream& out,
     return kExitUsage;
   }
   ctx.format = format == "json" ? Format::kJson : Format::kTable;
+  if (spdlog::get("migctl") == nullptr) SetUpLogging(ctx.verbose);
+  spdlog::get("migctl")->set_level(ctx.verbose ? spdlog::level::debug
+                                               : spdlog::level::warn);
   if (!ctx.action) return kExitUsage;
   absl::Status status = ctx.action();
   if (!status.ok()) {

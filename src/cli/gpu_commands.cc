@@ -9,6 +9,7 @@
 #include "cli/smi_format.h"
 #include "fmt/format.h"
 #include "mig/catalogue.h"
+#include "spdlog/spdlog.h"
 #include "util/absl_fmt.h"
 #include "util/status_macros.h"
 
@@ -150,6 +151,8 @@ absl::Status MigModeCommand(Context& ctx, std::optional<int> gpu,
   for (int g : gpus) {
     ASSIGN_OR_RETURN(nvml::DeviceInfo info, nvml->GetDevice(g));
     ASSIGN_OR_RETURN(nvml::Return activation, nvml->SetMigMode(g, enable));
+    spdlog::debug("set MIG mode gpu={} requested={} activation={}", g, mode,
+                  nvml::ReturnName(activation));
     ASSIGN_OR_RETURN(nvml::MigMode now, nvml->GetMigMode(g));
     pending = pending || activation != nvml::Return::kSuccess;
     if (ctx.format == Format::kTable) {

@@ -13,7 +13,7 @@ const std::vector<GpuModel>& Catalogue() {
           models::A100Pcie_80gb(), models::A30_24gb(),
           models::H100Sxm5_80gb(), models::H100Pcie_80gb(),
           models::H100Nvl(),       models::H200(),
-          models::Gh200_96gb(),    models::B200(),
+          models::Gh200_96gb(),
       };
   return *catalogue;
 }

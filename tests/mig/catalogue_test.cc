@@ -306,7 +306,7 @@ TEST(Catalogue, HasTheExpectedModels) {
   EXPECT_THAT(keys,
               ElementsAre("A100-SXM4-40GB", "A100-SXM4-80GB", "A100-PCIE-80GB",
                           "A30-24GB", "H100-SXM5-80GB", "H100-PCIE-80GB",
-                          "H100-NVL", "H200", "GH200-96GB", "B200"));
+                          "H100-NVL", "H200", "GH200-96GB"));
 }
 
 TEST(Catalogue, ProfileNamesFollowNvidiaRule) {

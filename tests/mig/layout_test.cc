@@ -253,14 +253,14 @@ struct LayoutCounts {
   size_t maximal;
 };
 
-// Every 8-slice model (A100, H100, H200, GH200, B200) has the same profile
+// Every 8-slice model (A100, H100, H200, GH200) has the same profile
 // shapes and placements, hence the same counts.
 constexpr LayoutCounts kLayoutCounts[] = {
     {"A100-SXM4-40GB", 2318, 239}, {"A100-SXM4-80GB", 2318, 239},
     {"A100-PCIE-80GB", 2318, 239}, {"A30-24GB", 83, 21},
     {"H100-SXM5-80GB", 2318, 239}, {"H100-PCIE-80GB", 2318, 239},
     {"H100-NVL", 2318, 239},       {"H200", 2318, 239},
-    {"GH200-96GB", 2318, 239},     {"B200", 2318, 239},
+    {"GH200-96GB", 2318, 239},
 };
 
 void PrintTo(const LayoutCounts& c, std::ostream* os) { *os << c.key; }

@@ -16,7 +16,6 @@ GpuModel H100Pcie_80gb();
 GpuModel H100Nvl();
 GpuModel H200();
 GpuModel Gh200_96gb();
-GpuModel B200();
 
 }  // namespace migctl::mig::models
 
