@@ -15,7 +15,7 @@ namespace {
 void SetUpLogging(bool verbose) {
   auto logger = spdlog::stderr_logger_mt("migctl");
   logger->set_pattern("time=%Y-%m-%dT%H:%M:%S%z level=%l msg=\"%v\"");
-  logger->set_level(verbose ? spdlog::level::debug : spdlog::level::warn);
+  logger->set_level(verbose ? spdlog::level::debug : spdlog::level::info);
   spdlog::set_default_logger(std::move(logger));
 }
 
@@ -35,8 +35,9 @@ int Run(int argc, const char* const* argv, std::ostream& out,
         std::ostream& err) {
   CLI::App app{
       "migctl partitions NVIDIA GPUs with MIG (Multi-Instance GPU): see the "
-      "GPUs, list profiles as nvidia-smi does, enable MIG mode, and drive a "
-      "simulated node for trying it without MIG hardware.",
+      "GPUs, list profiles as nvidia-smi does, enable MIG mode, apply "
+      "mig-parted configs with the fewest changes, and drive a simulated "
+      "node for trying it without MIG hardware.",
       "migctl"};
   app.footer(std::string(kExitCodesHelp));
   app.require_subcommand(1);
@@ -56,6 +57,7 @@ int Run(int argc, const char* const* argv, std::ostream& out,
 
   AddGpuCommands(app, ctx);
   AddSimCommands(app, ctx);
+  AddConfigCommands(app, ctx);
 
   try {
     app.parse(argc, argv);
@@ -70,7 +72,7 @@ int Run(int argc, const char* const* argv, std::ostream& out,
   ctx.format = format == "json" ? Format::kJson : Format::kTable;
   if (spdlog::get("migctl") == nullptr) SetUpLogging(ctx.verbose);
   spdlog::get("migctl")->set_level(ctx.verbose ? spdlog::level::debug
-                                               : spdlog::level::warn);
+                                               : spdlog::level::info);
   if (!ctx.action) return kExitUsage;
   absl::Status status = ctx.action();
   if (!status.ok()) {

@@ -34,6 +34,7 @@ struct Context {
 
 void AddGpuCommands(CLI::App& app, Context& ctx);
 void AddSimCommands(CLI::App& app, Context& ctx);
+void AddConfigCommands(CLI::App& app, Context& ctx);
 
 // Runs migctl; returns its exit code.
 int Run(int argc, const char* const* argv, std::ostream& out,

@@ -16,16 +16,18 @@ enum class Format { kTable, kJson };
 
 // Exit codes, documented in `migctl --help`.
 inline constexpr int kExitOk = 0;
-inline constexpr int kExitFailed = 1;    // the operation failed
-inline constexpr int kExitUsage = 2;     // bad command line or input
-inline constexpr int kExitNoDevice = 3;  // no driver / simulator state
-inline constexpr int kExitPending = 4;   // done, but waits for reset/reboot
+inline constexpr int kExitFailed = 1;      // the operation failed
+inline constexpr int kExitUsage = 2;       // bad command line or input
+inline constexpr int kExitNoDevice = 3;    // no driver / simulator state
+inline constexpr int kExitNotApplied = 3;  // assert: config not applied
+inline constexpr int kExitPending = 4;     // done, but waits for reset/reboot
 
 inline constexpr absl::string_view kExitCodesHelp =
     "Exit codes: 0 success; 1 the operation failed (driver refused, busy "
     "instance, ...); 2 bad command line or input (a GPU, profile or file "
-    "that does not exist); 3 no NVIDIA driver, or the simulator state "
-    "cannot be read; 4 MIG mode change pending a GPU reset or reboot.";
+    "that does not exist, a config that does not validate); 3 no NVIDIA "
+    "driver, or the simulator state cannot be read; for assert: the config "
+    "is not applied; 4 MIG mode change pending a GPU reset or reboot.";
 
 int ExitCodeFor(const absl::Status& status);
 

@@ -191,7 +191,7 @@ void AddSimCommands(CLI::App& app, Context& ctx) {
   CLI::App* fault = sim->add_subcommand(
       "fault",
       "Make the N-th mutating NVML call from now fail with an NVML error, or "
-      "abort the process (a crash mid-reconfiguration)");
+      "kill the process with SIGKILL (a crash mid-reconfiguration)");
   fault->add_option("state", f->state, "State file")->required();
   fault->add_option("--after", f->fault_after,
                     "Fail the N-th mutating call from now (1 = the next)");
@@ -199,7 +199,8 @@ void AddSimCommands(CLI::App& app, Context& ctx) {
       ->add_option("--return", f->fault_return,
                    "NVML error to return, e.g. IN_USE, INSUFFICIENT_RESOURCES")
       ->capture_default_str();
-  fault->add_flag("--abort", f->fault_abort, "Abort the process instead");
+  fault->add_flag("--abort", f->fault_abort,
+                  "Kill the calling process with SIGKILL instead");
   fault->add_flag("--clear", f->fault_clear, "Disarm any armed fault");
   fault->callback([&ctx, f] {
     ctx.action = [&ctx, f]() -> absl::Status {

@@ -9,8 +9,9 @@
 
 namespace migctl::nvml {
 
-// UNAVAILABLE "no NVIDIA driver found (libnvidia-ml.so.1)" when the library
-// cannot be loaded.
+// nvml::Library::Open(): UNAVAILABLE "no NVIDIA driver found
+// (libnvidia-ml.so.1)" when the library cannot be loaded, the NVML error of
+// nvmlInit_v2 when the driver refuses.
 absl::StatusOr<std::unique_ptr<Nvml>> OpenDriver();
 
 }  // namespace migctl::nvml

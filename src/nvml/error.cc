@@ -56,7 +56,7 @@ constexpr std::array<ReturnText, 31> kReturns = {{
     {Return::kInUse, "NVML_ERROR_IN_USE", "In use by another client"},
     {Return::kMemory, "NVML_ERROR_MEMORY", "Insufficient Memory"},
     {Return::kNoData, "NVML_ERROR_NO_DATA", "No data"},
-    {Return::kVgpuEccNotEnabled, "NVML_ERROR_VGPU_ECC_NOT_ENABLED",
+    {Return::kVgpuEccNotSupported, "NVML_ERROR_VGPU_ECC_NOT_SUPPORTED",
      "The requested vgpu operation is not available on target device, because "
      "ECC is enabled"},
     {Return::kInsufficientResources, "NVML_ERROR_INSUFFICIENT_RESOURCES",

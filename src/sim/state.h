@@ -52,8 +52,9 @@ struct SimGpu {
   std::vector<SimProcess> processes;
 };
 
-// "Fail the N-th mutating call from now": with `code`, or by aborting the
-// process when `abort` is set (a crash in the middle of a reconfiguration).
+// "Fail the N-th mutating call from now": with `code`, or by killing the
+// process with SIGKILL when `abort` is set (a crash in the middle of a
+// reconfiguration); the call is not made either way.
 struct SimFault {
   int countdown = 0;  // 0: none armed
   nvml::Return code = nvml::Return::kUnknown;

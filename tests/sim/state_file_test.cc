@@ -166,7 +166,7 @@ TEST_F(StateFileTest, AbortedCallLeavesTheStateBeforeTheCall) {
   int status = 0;
   ::waitpid(child, &status, 0);
   ASSERT_TRUE(WIFSIGNALED(status));
-  EXPECT_EQ(WTERMSIG(status), SIGABRT);
+  EXPECT_EQ(WTERMSIG(status), SIGKILL);
   absl::StatusOr<SimState> after = StateFile(path_).Load();
   ASSERT_TRUE(after.ok()) << after.status();
   EXPECT_EQ(after->gpus[0].gpu_instances.size(), 1u);
