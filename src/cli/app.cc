@@ -58,6 +58,10 @@ int Run(int argc, const char* const* argv, std::ostream& out,
   AddGpuCommands(app, ctx);
   AddSimCommands(app, ctx);
   AddConfigCommands(app, ctx);
+  AddDevicePluginCommands(app, ctx);
+  AddLabelsCommands(app, ctx);
+  AddShowCommands(app, ctx);
+  AddAgentCommands(app, ctx);
 
   try {
     app.parse(argc, argv);

@@ -35,6 +35,10 @@ struct Context {
 void AddGpuCommands(CLI::App& app, Context& ctx);
 void AddSimCommands(CLI::App& app, Context& ctx);
 void AddConfigCommands(CLI::App& app, Context& ctx);
+void AddDevicePluginCommands(CLI::App& app, Context& ctx);
+void AddLabelsCommands(CLI::App& app, Context& ctx);
+void AddShowCommands(CLI::App& app, Context& ctx);
+void AddAgentCommands(CLI::App& app, Context& ctx);
 
 // Runs migctl; returns its exit code.
 int Run(int argc, const char* const* argv, std::ostream& out,

@@ -12,6 +12,7 @@ int ExitCodeFor(const absl::Status& status) {
     case absl::StatusCode::kAlreadyExists:
       return kExitUsage;
     case absl::StatusCode::kUnavailable:
+    case absl::StatusCode::kDataLoss:
       return kExitNoDevice;
     default:
       return kExitFailed;

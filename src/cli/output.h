@@ -26,7 +26,8 @@ inline constexpr absl::string_view kExitCodesHelp =
     "Exit codes: 0 success; 1 the operation failed (driver refused, busy "
     "instance, ...); 2 bad command line or input (a GPU, profile or file "
     "that does not exist, a config that does not validate); 3 no NVIDIA "
-    "driver, or the simulator state cannot be read; for assert: the config "
+    "driver, or the simulator state is corrupt or unreadable; for assert: "
+    "the config "
     "is not applied; 4 MIG mode change pending a GPU reset or reboot.";
 
 int ExitCodeFor(const absl::Status& status);

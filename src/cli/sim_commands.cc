@@ -32,6 +32,7 @@ struct SimFlags {
   std::string fault_return = "UNKNOWN";
   bool fault_abort = false;
   bool fault_clear = false;
+  uint64_t xid = 0;
 };
 
 // "2xH100-NVL,A30-24GB" -> {"H100-NVL", "H100-NVL", "A30-24GB"}.
@@ -224,6 +225,34 @@ void AddSimCommands(CLI::App& app, Context& ctx) {
             return absl::OkStatus();
           },
           f->fault_clear ? "Fault cleared." : "Fault armed.");
+    };
+  });
+
+  CLI::App* inject_xid = sim->add_subcommand(
+      "inject-xid",
+      "Report an XID error on a GPU (or one MIG device with --gi/--ci) to "
+      "NVML event subscribers such as `migctl device-plugin`");
+  inject_xid->add_option("state", f->state, "State file")->required();
+  inject_xid->add_option("-i,--id", f->gpu, "GPU index")
+      ->required()
+      ->type_name("N");
+  inject_xid->add_option("--xid", f->xid, "XID number, e.g. 79 or 48")
+      ->required();
+  inject_xid->add_option("--gi", f->gi, "GPU instance ID of the MIG device");
+  inject_xid->add_option("--ci", f->ci,
+                         "Compute instance ID of the MIG device");
+  inject_xid->callback([&ctx, f] {
+    ctx.action = [&ctx, f] {
+      return Change(
+          ctx, f->state,
+          [&](sim::SimState& s) {
+            return sim::rules::InjectXid(s, f->gpu, f->xid, f->gi, f->ci);
+          },
+          absl::StrCat("XID ", f->xid, " reported on GPU ", f->gpu,
+                       f->gi ? absl::StrCat(" GPU instance ", *f->gi,
+                                            " compute instance ", *f->ci)
+                             : "",
+                       "."));
     };
   });
 

@@ -87,6 +87,18 @@ struct Process {
   std::optional<int> ci_id;
 };
 
+// An XID error NVML reported (an nvmlEventData_t of type
+// NVML_EVENT_TYPE_XID_CRITICAL_ERROR).
+struct XidEvent {
+  int gpu = 0;
+  uint64_t xid = 0;
+  // The MIG device the error belongs to; unset when NVML names none
+  // (0xFFFFFFFF): the whole GPU.
+  std::optional<int> gi_id;
+  std::optional<int> ci_id;
+  friend bool operator==(const XidEvent&, const XidEvent&) = default;
+};
+
 class Nvml {
  public:
   virtual ~Nvml() = default;
@@ -131,6 +143,16 @@ class Nvml {
 
   virtual absl::StatusOr<std::vector<MigDevice>> ListMigDevices(int gpu) = 0;
   virtual absl::StatusOr<std::vector<Process>> ListProcesses(int gpu) = 0;
+
+  // XID critical-error events on any GPU since the previous call, waiting up
+  // to `timeout_ms` for one when there are none; empty when none came. The
+  // first call subscribes every GPU: earlier events are not reported.
+  // NOT_SUPPORTED (as UNIMPLEMENTED) where there are no events.
+  virtual absl::StatusOr<std::vector<XidEvent>> WaitForXidEvents(
+      int timeout_ms) {
+    (void)timeout_ms;
+    return NvmlError(Return::kNotSupported, "WaitForXidEvents");
+  }
 };
 
 }  // namespace migctl::nvml

@@ -52,14 +52,31 @@ json CheckpointToJson(const Checkpoint& checkpoint) {
 }
 
 absl::StatusOr<Checkpoint> CheckpointFromJson(const json& doc) {
-  if (!doc.is_object() || doc.value("kind", "") != "migctl-checkpoint") {
+  auto string_at = [](const json& o, const char* key) -> const json* {
+    return o.is_object() && o.contains(key) && o[key].is_string() ? &o[key]
+                                                                  : nullptr;
+  };
+  // An integer field within [0, limit].
+  auto int_at = [](const json& o, const char* key,
+                   int64_t limit) -> std::optional<int> {
+    if (!o.is_object() || !o.contains(key) || !o[key].is_number_integer()) {
+      return std::nullopt;
+    }
+    const int64_t v = o[key].get<int64_t>();
+    if (v < 0 || v > limit) return std::nullopt;
+    return static_cast<int>(v);
+  };
+  const json* kind = string_at(doc, "kind");
+  if (kind == nullptr || *kind != "migctl-checkpoint") {
     return Malformed(
         "not a migctl checkpoint (\"kind\": \"migctl-checkpoint\" missing)");
   }
-  if (doc.value("version", 0) != kCheckpointVersion) {
-    return Malformed(absl::StrCat("version ", doc.value("version", 0),
-                                  " is not supported (this migctl reads ",
-                                  kCheckpointVersion, ")"));
+  std::optional<int> version = int_at(doc, "version", 1 << 20);
+  if (version != kCheckpointVersion) {
+    return Malformed(absl::StrCat(
+        "version ",
+        version ? absl::StrCat(*version) : std::string("(not an integer)"),
+        " is not supported (this migctl reads ", kCheckpointVersion, ")"));
   }
   if (!doc.contains("gpus") || !doc["gpus"].is_array()) {
     return Malformed("\"gpus\" must be an array");
@@ -68,29 +85,46 @@ absl::StatusOr<Checkpoint> CheckpointFromJson(const json& doc) {
   for (size_t i = 0; i < doc["gpus"].size(); ++i) {
     const json& g = doc["gpus"][i];
     const std::string where = absl::StrCat("gpus[", i, "]");
-    if (!g.is_object() || !g.contains("uuid") || !g["uuid"].is_string() ||
-        !g.contains("model") || !g["model"].is_string() ||
-        !g.contains("mig_enabled") || !g["mig_enabled"].is_boolean() ||
-        !g.contains("gpu_instances") || !g["gpu_instances"].is_array()) {
+    const json* uuid = string_at(g, "uuid");
+    const json* model_key = string_at(g, "model");
+    if (uuid == nullptr || model_key == nullptr || !g.contains("mig_enabled") ||
+        !g["mig_enabled"].is_boolean() || !g.contains("gpu_instances") ||
+        !g["gpu_instances"].is_array()) {
       return Malformed(absl::StrCat(
-          where, " needs uuid, model, mig_enabled and gpu_instances"));
+          where,
+          " needs uuid and model (strings), mig_enabled (true or false) "
+          "and gpu_instances (an array)"));
     }
-    Checkpoint::Gpu gpu{
-        g["uuid"], g.value("index", 0), g["model"], g["mig_enabled"], {}};
+    std::optional<int> index =
+        g.contains("index") ? int_at(g, "index", 1 << 16) : 0;
+    if (!index) {
+      return Malformed(absl::StrCat(where, ".index must be a GPU index"));
+    }
+    Checkpoint::Gpu gpu{uuid->get<std::string>(),
+                        *index,
+                        model_key->get<std::string>(),
+                        g["mig_enabled"].get<bool>(),
+                        {}};
     const mig::GpuModel* model = mig::FindModel(gpu.model);
     if (model == nullptr) {
       return Malformed(absl::StrCat(where, ".model \"", gpu.model,
                                     "\" is not a known GPU model"));
     }
-    for (const json& gi : g["gpu_instances"]) {
-      if (!gi.contains("profile_id") || !gi["profile_id"].is_number_integer() ||
-          !gi.contains("placement") || !gi["placement"].is_object()) {
-        return Malformed(absl::StrCat(
-            where, ".gpu_instances needs profile_id and placement"));
+    for (size_t k = 0; k < g["gpu_instances"].size(); ++k) {
+      const json& gi = g["gpu_instances"][k];
+      const std::string at = absl::StrCat(where, ".gpu_instances[", k, "]");
+      std::optional<int> profile = int_at(gi, "profile_id", 1 << 16);
+      const json empty;
+      const json& placement =
+          gi.is_object() && gi.contains("placement") ? gi["placement"] : empty;
+      std::optional<int> start = int_at(placement, "start", 32);
+      std::optional<int> size = int_at(placement, "size", 32);
+      if (!profile || !start || !size) {
+        return Malformed(absl::StrCat(at,
+                                      " needs profile_id and placement {start, "
+                                      "size} (small non-negative integers)"));
       }
-      gpu.layout.push_back({gi["profile_id"].get<int>(),
-                            {gi["placement"].value("start", -1),
-                             gi["placement"].value("size", 0)}});
+      gpu.layout.push_back({*profile, {*start, *size}});
     }
     mig::Canonicalize(gpu.layout);
     if (absl::Status s = mig::ValidateLayout(*model, gpu.layout); !s.ok()) {

@@ -483,4 +483,43 @@ void Reboot(SimState& s) {
   }
 }
 
+absl::Status InjectXid(SimState& s, int gpu, uint64_t xid,
+                       std::optional<int> gi_id, std::optional<int> ci_id) {
+  if (gpu < 0 || gpu >= static_cast<int>(s.gpus.size())) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "no GPU ", gpu, ": this node has ", s.gpus.size(), " GPUs"));
+  }
+  if (gi_id.has_value() != ci_id.has_value()) {
+    return absl::InvalidArgumentError(
+        "name a MIG device with both a GPU instance and a compute instance "
+        "ID, or neither for the whole GPU");
+  }
+  if (gi_id) {
+    bool found = false;
+    for (const SimGpuInstance& gi : s.gpus[gpu].gpu_instances) {
+      for (const SimComputeInstance& ci : gi.compute_instances) {
+        found |= gi.id == *gi_id && ci.id == *ci_id;
+      }
+    }
+    if (!found) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("GPU ", gpu, " has no MIG device with GPU instance ",
+                       *gi_id, " and compute instance ", *ci_id));
+    }
+  }
+  s.xid_events.push_back({s.next_xid_seq++, gpu, xid, gi_id, ci_id});
+  if (s.xid_events.size() > kMaxSimXidEvents) {
+    s.xid_events.erase(s.xid_events.begin());
+  }
+  return absl::OkStatus();
+}
+
+std::vector<nvml::XidEvent> XidEventsAfter(const SimState& s, uint64_t cursor) {
+  std::vector<nvml::XidEvent> out;
+  for (const SimXidEvent& e : s.xid_events) {
+    if (e.seq > cursor) out.push_back({e.gpu, e.xid, e.gi_id, e.ci_id});
+  }
+  return out;
+}
+
 }  // namespace migctl::sim::rules

@@ -65,6 +65,13 @@ absl::Status DetachProcess(SimState& s, uint32_t pid);
 // A node reboot: processes end, pending MIG modes take effect (or revert to
 // disabled when the mode is not persistent), GPU instances are gone.
 void Reboot(SimState& s);
+// Records XID `xid` on GPU `gpu` (on its MIG device (gi_id, ci_id) when
+// both are set) for NVML event subscribers. INVALID_ARGUMENT for an unknown
+// GPU or MIG device, or only one of gi_id / ci_id.
+absl::Status InjectXid(SimState& s, int gpu, uint64_t xid,
+                       std::optional<int> gi_id, std::optional<int> ci_id);
+// The XID events recorded after sequence number `cursor`, oldest first.
+std::vector<nvml::XidEvent> XidEventsAfter(const SimState& s, uint64_t cursor);
 
 }  // namespace migctl::sim::rules
 

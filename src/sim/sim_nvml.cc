@@ -4,7 +4,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
@@ -216,6 +218,31 @@ absl::StatusOr<std::vector<nvml::Process>> SimNvml::ListProcesses(int gpu) {
       [&](const SimState& s) -> absl::StatusOr<std::vector<nvml::Process>> {
         return rules::ListProcesses(s, gpu);
       });
+}
+
+absl::StatusOr<std::vector<nvml::XidEvent>> SimNvml::WaitForXidEvents(
+    int timeout_ms) {
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  while (true) {
+    struct Seen {
+      uint64_t last_seq;
+      std::vector<nvml::XidEvent> events;
+    };
+    absl::StatusOr<Seen> seen =
+        Read([&](const SimState& s) -> absl::StatusOr<Seen> {
+          uint64_t last = s.next_xid_seq - 1;
+          if (!xid_cursor_) return Seen{last, {}};
+          return Seen{last, rules::XidEventsAfter(s, *xid_cursor_)};
+        });
+    if (!seen.ok()) return seen.status();
+    xid_cursor_ = seen->last_seq;
+    if (!seen->events.empty()) return std::move(seen->events);
+    auto now = std::chrono::steady_clock::now();
+    if (now >= deadline) return std::vector<nvml::XidEvent>{};
+    std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(
+        std::chrono::milliseconds(10), deadline - now));
+  }
 }
 
 }  // namespace migctl::sim

@@ -72,6 +72,10 @@ class SimNvml : public nvml::Nvml {
   absl::Status DestroyComputeInstance(int gpu, int gi_id, int ci_id) override;
   absl::StatusOr<std::vector<nvml::MigDevice>> ListMigDevices(int gpu) override;
   absl::StatusOr<std::vector<nvml::Process>> ListProcesses(int gpu) override;
+  // Polls the state for injected XID events (rules::InjectXid) every 10 ms
+  // until one comes or `timeout_ms` passes.
+  absl::StatusOr<std::vector<nvml::XidEvent>> WaitForXidEvents(
+      int timeout_ms) override;
 
  private:
   SimNvml() = default;
@@ -87,6 +91,9 @@ class SimNvml : public nvml::Nvml {
 
   std::optional<SimState> memory_;
   std::optional<StateFile> file_;
+  // Sequence number of the last XID event reported; unset until the first
+  // WaitForXidEvents subscribes.
+  std::optional<uint64_t> xid_cursor_;
 };
 
 }  // namespace migctl::sim

@@ -225,6 +225,13 @@ json ToJson(const SimState& state) {
                     {"gpu_instances", gis},
                     {"processes", procs}});
   }
+  json xids = json::array();
+  for (const SimXidEvent& e : state.xid_events) {
+    json je = {{"seq", e.seq}, {"gpu", e.gpu}, {"xid", e.xid}};
+    if (e.gi_id) je["gi_id"] = *e.gi_id;
+    if (e.ci_id) je["ci_id"] = *e.ci_id;
+    xids.push_back(je);
+  }
   return {{"kind", kStateKind},
           {"version", kStateVersion},
           {"node_name", state.node_name},
@@ -238,7 +245,9 @@ json ToJson(const SimState& state) {
            {{"countdown", state.fault.countdown},
             {"code", nvml::ReturnName(state.fault.code)},
             {"abort", state.fault.abort}}},
-          {"gpus", gpus}};
+          {"gpus", gpus},
+          {"next_xid_seq", state.next_xid_seq},
+          {"xid_events", xids}};
 }
 
 absl::StatusOr<SimState> FromJson(const json& doc) {
@@ -286,6 +295,25 @@ absl::StatusOr<SimState> FromJson(const json& doc) {
         ReadGpu((*gpus)[i], absl::StrCat("$.gpus[", i, "]"));
     if (!gpu.ok()) return gpu.status();
     state.gpus.push_back(*std::move(gpu));
+  }
+  // XID events came later than version 1's first files: optional.
+  if (r.Has("next_xid_seq")) {
+    MIGCTL_READ(state.next_xid_seq, r.Int("next_xid_seq"));
+  }
+  if (r.Has("xid_events")) {
+    const json* xids = nullptr;
+    MIGCTL_READ(xids, r.Array("xid_events"));
+    for (size_t i = 0; i < xids->size(); ++i) {
+      Reader x((*xids)[i], absl::StrCat("$.xid_events[", i, "]"));
+      if (auto s = x.Check(); !s.ok()) return s;
+      SimXidEvent e;
+      MIGCTL_READ(e.seq, x.Int("seq"));
+      MIGCTL_READ(e.gpu, x.Int("gpu"));
+      MIGCTL_READ(e.xid, x.Int("xid"));
+      if (x.Has("gi_id")) MIGCTL_READ(e.gi_id, x.Int("gi_id"));
+      if (x.Has("ci_id")) MIGCTL_READ(e.ci_id, x.Int("ci_id"));
+      state.xid_events.push_back(e);
+    }
   }
   return state;
 }

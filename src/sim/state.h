@@ -61,6 +61,19 @@ struct SimFault {
   bool abort = false;
 };
 
+// An XID error injected on a GPU (`migctl sim inject-xid`); NVML reports
+// it to every event subscriber whose cursor is below `seq`.
+struct SimXidEvent {
+  uint64_t seq = 0;
+  int gpu = 0;
+  uint64_t xid = 0;
+  std::optional<int> gi_id;  // unset: the whole GPU
+  std::optional<int> ci_id;
+};
+
+// How many injected XID events the state keeps (oldest dropped first).
+inline constexpr size_t kMaxSimXidEvents = 256;
+
 struct SimState {
   std::string node_name = "sim-node";
   std::string driver_version = "580.159.04";
@@ -73,6 +86,8 @@ struct SimState {
   uint64_t next_serial = 1;     // feeds MIG device UUIDs
   SimFault fault;
   std::vector<SimGpu> gpus;
+  uint64_t next_xid_seq = 1;
+  std::vector<SimXidEvent> xid_events;  // oldest first
 };
 
 nlohmann::json ToJson(const SimState& state);

@@ -1,0 +1,256 @@
+#include "agent/agent.h"
+
+#include <filesystem>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "agent/kube_node_api.h"
+#include "agent/labels.h"
+#include "httplib.h"
+#include "labels/node_patch.h"
+#include "reconcile/gpu_state.h"
+#include "spdlog/spdlog.h"
+#include "util/absl_fmt.h"
+#include "util/status_macros.h"
+
+namespace migctl::agent {
+namespace {
+
+// The node's layout for the planner: per GPU its model, MIG mode, GPU
+// instances and which of them are busy.
+absl::StatusOr<std::string> LayoutAnnotation(nvml::Nvml& nvml) {
+  ASSIGN_OR_RETURN(int count, nvml.DeviceCount());
+  nlohmann::json gpus = nlohmann::json::array();
+  for (int gpu = 0; gpu < count; ++gpu) {
+    absl::StatusOr<reconcile::GpuState> s = reconcile::ReadGpuState(nvml, gpu);
+    if (!s.ok()) continue;  // not a MIG GPU migctl knows
+    nlohmann::json gis = nlohmann::json::array();
+    for (const reconcile::InstanceState& i : s->instances) {
+      gis.push_back(
+          {{"profile", s->model->FindProfileById(i.gi.profile_id)->name},
+           {"start", i.gi.placement.start},
+           {"size", i.gi.placement.size},
+           {"busy", i.busy()}});
+    }
+    gpus.push_back({{"index", gpu},
+                    {"uuid", s->device.uuid},
+                    {"model", s->model->key},
+                    {"mig_enabled", s->mode.current},
+                    {"gpu_instances", gis}});
+  }
+  return nlohmann::json{{"gpus", gpus}}.dump();
+}
+
+}  // namespace
+
+Agent::Agent(nvml::Nvml& nvml, kube::Client& client, AgentOptions options)
+    : nvml_(nvml), client_(client), options_(std::move(options)) {
+  if (options_.publish_labels && !options_.reconfigure.publish_labels) {
+    options_.reconfigure.publish_labels = [this] { return PublishLabels(); };
+  }
+}
+
+Agent::~Agent() = default;
+
+absl::Status Agent::PublishLabels() {
+  ASSIGN_OR_RETURN(
+      labels::Labels desired,
+      labels::NodeLabels(nvml_, options_.collect, options_.labels));
+  ASSIGN_OR_RETURN(nlohmann::json node, client_.GetNode(options_.node_name));
+  labels::Labels current;
+  if (node["metadata"].contains("labels")) {
+    for (const auto& [k, v] : node["metadata"]["labels"].items()) {
+      if (v.is_string()) current[k] = v.get<std::string>();
+    }
+  }
+  nlohmann::json patch = labels::LabelMergePatch(current, desired);
+  ASSIGN_OR_RETURN(std::string layout, LayoutAnnotation(nvml_));
+  patch["metadata"]["annotations"][std::string(kLayoutAnnotation)] = layout;
+  return client_.Patch("/api/v1/nodes/" + options_.node_name, patch).status();
+}
+
+std::string Agent::MetricsText() {
+  std::string out;
+  absl::StrAppend(
+      &out,
+      "# HELP migctl_reconfigurations_total MIG reconfigurations by result.\n"
+      "# TYPE migctl_reconfigurations_total counter\n"
+      "migctl_reconfigurations_total{result=\"success\"} ",
+      metrics_.reconfigurations_success.load(), "\n",
+      "migctl_reconfigurations_total{result=\"failed\"} ",
+      metrics_.reconfigurations_failed.load(), "\n",
+      "# HELP migctl_reconfiguration_seconds_sum Time spent reconfiguring.\n"
+      "# TYPE migctl_reconfiguration_seconds_sum counter\n"
+      "migctl_reconfiguration_seconds_sum ",
+      metrics_.reconfiguration_millis_sum.load() / 1000.0, "\n");
+  absl::StatusOr<int> count = nvml_.DeviceCount();
+  absl::StrAppend(
+      &out,
+      "# HELP migctl_mig_instances MIG devices by GPU and profile.\n"
+      "# TYPE migctl_mig_instances gauge\n");
+  for (int gpu = 0; count.ok() && gpu < *count; ++gpu) {
+    absl::StatusOr<reconcile::GpuState> s = reconcile::ReadGpuState(nvml_, gpu);
+    if (!s.ok()) continue;
+    std::map<std::string, int> by_profile;
+    for (const reconcile::InstanceState& i : s->instances) {
+      ++by_profile[s->model->FindProfileById(i.gi.profile_id)->name];
+    }
+    for (const auto& [profile, n] : by_profile) {
+      absl::StrAppend(&out, "migctl_mig_instances{gpu=\"", gpu, "\",profile=\"",
+                      profile, "\"} ", n, "\n");
+    }
+  }
+  return out;
+}
+
+std::optional<absl::Time> Agent::ConfigFileTime() const {
+  std::error_code ec;
+  auto t =
+      std::filesystem::last_write_time(options_.reconfigure.config_path, ec);
+  if (ec) return std::nullopt;
+  return absl::FromChrono(std::chrono::file_clock::to_sys(t));
+}
+
+void Agent::OnNode(const nlohmann::json& node) {
+  std::optional<std::string> value;
+  const nlohmann::json& meta = node["metadata"];
+  if (meta.contains("labels") &&
+      meta["labels"].contains(std::string(kConfigLabel)) &&
+      meta["labels"][std::string(kConfigLabel)].is_string()) {
+    value = meta["labels"][std::string(kConfigLabel)].get<std::string>();
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  node_seen_ = true;
+  if (value != wanted_) {
+    wanted_ = value;
+    wake_.notify_all();
+  }
+}
+
+void Agent::Watch(std::stop_token stop) {
+  kube::WatchOptions watch;
+  watch.field_selector = "metadata.name=" + options_.node_name;
+  while (!stop.stop_requested()) {
+    metrics_.watching = true;
+    absl::Status s = client_.Watch(
+        "/api/v1/nodes", watch,
+        [this](const kube::WatchEvent& e) {
+          if (e.type == kube::WatchEventType::kAdded ||
+              e.type == kube::WatchEventType::kModified) {
+            OnNode(e.object);
+          }
+          return true;
+        },
+        stop);
+    metrics_.watching = false;
+    if (!s.ok() && !stop.stop_requested()) {
+      spdlog::warn("watching node {} failed: {}; retrying", options_.node_name,
+                   s.message());
+      std::unique_lock<std::mutex> lock(mu_);
+      wake_.wait_for(lock, stop, std::chrono::seconds(2), [] { return false; });
+    }
+  }
+}
+
+absl::Status Agent::Run(std::stop_token stop) {
+  ASSIGN_OR_RETURN(nlohmann::json node, client_.GetNode(options_.node_name));
+  OnNode(node);
+
+  std::unique_ptr<httplib::Server> http;
+  std::jthread http_thread;
+  if (options_.health_port >= 0) {
+    http = std::make_unique<httplib::Server>();
+    http->Get("/healthz", [](const httplib::Request&, httplib::Response& r) {
+      r.set_content("ok\n", "text/plain");
+    });
+    http->Get("/readyz", [this](const httplib::Request&, httplib::Response& r) {
+      bool ready = metrics_.watching.load();
+      r.status = ready ? 200 : 503;
+      r.set_content(ready ? "ok\n" : "not watching the node yet\n",
+                    "text/plain");
+    });
+    http->Get("/metrics",
+              [this](const httplib::Request&, httplib::Response& r) {
+                r.set_content(MetricsText(), "text/plain; version=0.0.4");
+              });
+    int port = options_.health_port == 0
+                   ? http->bind_to_any_port("127.0.0.1")
+                   : (http->bind_to_port("0.0.0.0", options_.health_port)
+                          ? options_.health_port
+                          : -1);
+    if (port < 0) {
+      return absl::UnavailableError(absl::StrCat(
+          "cannot serve health checks on port ", options_.health_port));
+    }
+    health_port_ = port;
+    http_thread = std::jthread([&http] { http->listen_after_bind(); });
+  }
+
+  if (options_.publish_labels) {
+    if (absl::Status s = PublishLabels(); !s.ok()) {
+      spdlog::warn("publishing labels failed: {}", s.message());
+    }
+  }
+  std::jthread watcher([this](std::stop_token st) { Watch(st); });
+  std::stop_callback stop_watcher(stop, [&watcher] { watcher.request_stop(); });
+
+  KubeNodeApi node_api(client_, options_.node_name);
+  Reconfigurer reconfigurer(nvml_, node_api, options_.reconfigure);
+  std::optional<std::string> handled;
+  std::optional<absl::Time> handled_config_time;
+  absl::Duration backoff = options_.retry_initial;
+  std::optional<absl::Time> retry_at;
+
+  while (!stop.stop_requested()) {
+    std::optional<std::string> wanted;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      auto poll = std::chrono::milliseconds(
+          absl::ToInt64Milliseconds(options_.config_poll));
+      if (retry_at) {
+        poll = std::min(
+            poll, std::chrono::milliseconds(std::max<int64_t>(
+                      0, absl::ToInt64Milliseconds(*retry_at - absl::Now()))));
+      }
+      wake_.wait_for(lock, stop, poll, [&] { return wanted_ != handled; });
+      wanted = wanted_;
+    }
+    if (stop.stop_requested()) break;
+    if (!wanted) continue;  // no config label: nothing to do
+    const std::optional<absl::Time> config_time = ConfigFileTime();
+    const bool changed = wanted != handled;
+    const bool config_changed = !changed && config_time != handled_config_time;
+    const bool retry_due = retry_at && absl::Now() >= *retry_at;
+    if (!changed && !config_changed && !retry_due) continue;
+    if (config_changed)
+      spdlog::info("Config file changed; re-applying {}", *wanted);
+
+    const absl::Time start = absl::Now();
+    absl::StatusOr<std::string> state = reconfigurer.Handle(*wanted);
+    metrics_.reconfiguration_millis_sum +=
+        absl::ToInt64Milliseconds(absl::Now() - start);
+    handled = wanted;
+    handled_config_time = config_time;
+    if (!state.ok()) {
+      spdlog::warn("could not report the state ({}); retrying",
+                   state.status().message());
+      retry_at = absl::Now() + backoff;
+      continue;
+    }
+    if (*state == kStateFailed) {
+      ++metrics_.reconfigurations_failed;
+      retry_at = absl::Now() + backoff;
+      spdlog::info("Retrying {} in {}", *wanted, absl::FormatDuration(backoff));
+      backoff = std::min(backoff * 2, options_.retry_max);
+    } else {
+      if (*state == kStateSuccess) ++metrics_.reconfigurations_success;
+      retry_at.reset();
+      backoff = options_.retry_initial;
+    }
+  }
+  watcher.request_stop();
+  if (http) http->stop();
+  return absl::OkStatus();
+}
+
+}  // namespace migctl::agent

@@ -1,0 +1,90 @@
+// Agent: the node agent's main loop (`migctl agent`).
+//
+// It watches its own Node. Each new value of `nvidia.com/mig.config` is
+// handed to the Reconfigurer; values that arrive while one is being applied
+// are coalesced to the latest; a failed value is retried with exponential
+// backoff without needing a label change; a change of the mounted config
+// file re-applies the current value. After every reconfiguration (and at
+// start) it publishes the GFD-compatible labels and an annotation with the
+// node's layout. It serves /healthz, /readyz and /metrics when given a port.
+// Run blocks until its stop token is triggered; thread-safe as documented
+// on each member.
+#ifndef MIGCTL_AGENT_AGENT_H_
+#define MIGCTL_AGENT_AGENT_H_
+
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <stop_token>
+#include <string>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/time/time.h"
+#include "agent/reconfigurer.h"
+#include "kube/client.h"
+#include "labels/collect.h"
+
+namespace migctl::agent {
+
+inline constexpr absl::string_view kLayoutAnnotation = "migctl.dev/mig.layout";
+
+struct AgentOptions {
+  std::string node_name;
+  ReconfigureOptions reconfigure;
+  labels::CollectOptions collect;
+  labels::LabelOptions labels;
+  bool publish_labels = true;
+  int health_port = -1;  // -1: no HTTP server; 0: any free port
+  absl::Duration retry_initial = absl::Seconds(10);
+  absl::Duration retry_max = absl::Minutes(5);
+  absl::Duration config_poll = absl::Seconds(5);
+};
+
+// Counters behind /metrics.
+struct AgentMetrics {
+  std::atomic<int64_t> reconfigurations_success{0};
+  std::atomic<int64_t> reconfigurations_failed{0};
+  std::atomic<int64_t> reconfiguration_millis_sum{0};
+  std::atomic<bool> watching{false};
+};
+
+class Agent {
+ public:
+  Agent(nvml::Nvml& nvml, kube::Client& client, AgentOptions options);
+  ~Agent();
+
+  // Runs until `stop` is requested. Errors only for a broken setup (the node
+  // does not exist, the health port is taken).
+  absl::Status Run(std::stop_token stop);
+
+  // The health server's port once Run has started it (for tests).
+  int health_port() const { return health_port_.load(); }
+
+  // Prometheus text exposition of the metrics.
+  std::string MetricsText();
+
+  // Publishes the GPU labels and the layout annotation now.
+  absl::Status PublishLabels();
+
+ private:
+  void Watch(std::stop_token stop);
+  void OnNode(const nlohmann::json& node);
+  std::optional<absl::Time> ConfigFileTime() const;
+
+  nvml::Nvml& nvml_;
+  kube::Client& client_;
+  AgentOptions options_;
+  AgentMetrics metrics_;
+  std::atomic<int> health_port_{-1};
+
+  std::mutex mu_;
+  std::condition_variable_any wake_;
+  std::optional<std::string> wanted_ ABSL_GUARDED_BY(mu_);
+  bool node_seen_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+}  // namespace migctl::agent
+
+#endif  // MIGCTL_AGENT_AGENT_H_

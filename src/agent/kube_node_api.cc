@@ -1,0 +1,51 @@
+#include "agent/kube_node_api.h"
+
+#include "absl/strings/str_cat.h"
+#include "util/status_macros.h"
+
+namespace migctl::agent {
+
+absl::StatusOr<std::map<std::string, std::string>> KubeNodeApi::GetLabels() {
+  ASSIGN_OR_RETURN(nlohmann::json node, client_.GetNode(node_));
+  std::map<std::string, std::string> labels;
+  const nlohmann::json& meta = node["metadata"];
+  if (meta.contains("labels") && meta["labels"].is_object()) {
+    for (const auto& [key, value] : meta["labels"].items()) {
+      if (value.is_string()) labels[key] = value.get<std::string>();
+    }
+  }
+  return labels;
+}
+
+absl::Status KubeNodeApi::PatchLabels(const Changes& changes) {
+  return client_.PatchNodeLabels(node_, changes).status();
+}
+
+absl::Status KubeNodeApi::PatchAnnotations(const Changes& changes) {
+  return client_.PatchNodeAnnotations(node_, changes).status();
+}
+
+absl::Status KubeNodeApi::RecordEvent(absl::string_view type,
+                                      absl::string_view reason,
+                                      absl::string_view message) {
+  ASSIGN_OR_RETURN(nlohmann::json node, client_.GetNode(node_));
+  kube::ObjectReference ref;
+  ref.kind = "Node";
+  ref.name = node_;
+  ref.uid = node["metadata"].value("uid", "");
+  return client_
+      .CreateEvent(ref, std::string(reason), std::string(message),
+                   type == "Warning" ? kube::EventType::kWarning
+                                     : kube::EventType::kNormal,
+                   "migctl-agent")
+      .status();
+}
+
+absl::StatusOr<int> KubeNodeApi::CountPods(absl::string_view label_selector) {
+  ASSIGN_OR_RETURN(nlohmann::json pods,
+                   client_.List("/api/v1/pods", std::string(label_selector),
+                                absl::StrCat("spec.nodeName=", node_)));
+  return pods.contains("items") ? static_cast<int>(pods["items"].size()) : 0;
+}
+
+}  // namespace migctl::agent

@@ -1,0 +1,183 @@
+#include "agent/reconfigurer.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "agent/labels.h"
+#include "spdlog/spdlog.h"
+#include "util/absl_fmt.h"
+#include "util/status_macros.h"
+
+namespace migctl::agent {
+
+std::vector<Operand> DefaultOperands() {
+  return {{"device-plugin", "app=nvidia-device-plugin-daemonset"},
+          {"gpu-feature-discovery", "app=gpu-feature-discovery"},
+          {"dcgm-exporter", "app=nvidia-dcgm-exporter"},
+          {"dcgm", "app=nvidia-dcgm"}};
+}
+
+Reconfigurer::Reconfigurer(nvml::Nvml& nvml, NodeApi& node,
+                           ReconfigureOptions options)
+    : nvml_(nvml), node_(node), options_(std::move(options)) {
+  if (!options_.sleep)
+    options_.sleep = [](absl::Duration d) { absl::SleepFor(d); };
+}
+
+absl::StatusOr<std::string> Reconfigurer::Report(absl::string_view state,
+                                                 const absl::Status& why,
+                                                 const std::string& selected) {
+  Changes annotation;
+  if (state == kStateFailed) {
+    spdlog::error("MIG config \"{}\" failed: {}", selected, why.message());
+    annotation[std::string(kFailureAnnotation)] = std::string(why.message());
+    (void)node_.RecordEvent(
+        "Warning", "MigConfigFailed",
+        absl::StrCat("MIG config \"", selected, "\" failed: ", why.message()));
+  } else if (state == kStateSuccess) {
+    annotation[std::string(kFailureAnnotation)] = std::nullopt;
+    (void)node_.RecordEvent(
+        "Normal", "MigConfigApplied",
+        absl::StrCat("MIG config \"", selected, "\" applied"));
+  }
+  if (!annotation.empty()) (void)node_.PatchAnnotations(annotation);
+  RETURN_IF_ERROR(
+      node_.PatchLabels({{std::string(kStateLabel), std::string(state)}}));
+  spdlog::info("Changed {} to {}", kStateLabel, state);
+  return std::string(state);
+}
+
+absl::StatusOr<std::string> Reconfigurer::Handle(const std::string& selected) {
+  ASSIGN_OR_RETURN(auto labels, node_.GetLabels());
+  const bool after_reboot =
+      labels.contains(std::string(kStateLabel)) &&
+      labels.at(std::string(kStateLabel)) == kStateRebooting;
+  spdlog::info("Updating to MIG config: {}", selected);
+  absl::StatusOr<config::MigConfigFile> file =
+      config::LoadMigConfig(options_.config_path);
+  if (!file.ok()) return Report(kStateFailed, file.status(), selected);
+  if (file->Find(selected) == nullptr) {
+    std::vector<std::string> names;
+    for (const auto& [name, entries] : file->configs) names.push_back(name);
+    return Report(
+        kStateFailed,
+        absl::NotFoundError(absl::StrCat(
+            "no MIG config named \"", selected, "\" in ", options_.config_path,
+            "; it has: ", absl::StrJoin(names, ", "))),
+        selected);
+  }
+  if (!after_reboot &&
+      reconcile::AssertApplied(nvml_, *file, selected, false).ok()) {
+    spdlog::info("MIG configuration already applied");
+    if (options_.publish_labels) (void)options_.publish_labels();
+    return Report(kStateSuccess, absl::OkStatus(), selected);
+  }
+  RETURN_IF_ERROR(node_.PatchLabels(
+      {{std::string(kStateLabel), std::string(kStatePending)}}));
+  absl::StatusOr<std::string> state =
+      Reconfigure(*file, selected, after_reboot);
+  if (!state.ok()) return Report(kStateFailed, state.status(), selected);
+  if (*state == kStateRebooting) return *state;  // set before the reboot
+  return Report(*state, absl::OkStatus(), selected);
+}
+
+absl::StatusOr<std::string> Reconfigurer::Reconfigure(
+    const config::MigConfigFile& file, const std::string& selected,
+    bool after_reboot) {
+  // Everything paused here is resumed on the way out, whatever happens.
+  std::vector<std::string> paused;
+  if (options_.pause_device_plugin) options_.pause_device_plugin(true);
+  absl::StatusOr<std::string> state = [&]() -> absl::StatusOr<std::string> {
+    RETURN_IF_ERROR(PauseOperands(paused));
+    ASSIGN_OR_RETURN(reconcile::ApplyResult result,
+                     reconcile::Apply(nvml_, file, selected, options_.apply));
+    if (result.pending()) {
+      std::vector<std::string> gpus;
+      for (const reconcile::GpuOutcome& g : result.gpus) {
+        if (!g.pending) continue;
+        gpus.push_back(absl::StrCat(
+            g.gpu, g.holders.empty()
+                       ? ""
+                       : absl::StrCat(" (held by PIDs ",
+                                      absl::StrJoin(g.holders, ", "), ")")));
+      }
+      const std::string which = absl::StrJoin(gpus, ", ");
+      if (after_reboot) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            "the MIG mode of GPU ", which, " did not change after a reboot"));
+      }
+      if (!options_.with_reboot || !options_.reboot) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            "the MIG mode change of GPU ", which,
+            " waits for a GPU reset or a reboot; set WITH_REBOOT=true to let "
+            "migctl reboot the node, or reboot it"));
+      }
+      RETURN_IF_ERROR(node_.PatchLabels(
+          {{std::string(kStateLabel), std::string(kStateRebooting)}}));
+      spdlog::info("Rebooting the node to change the MIG mode of GPU {}",
+                   which);
+      RETURN_IF_ERROR(options_.reboot());
+      return std::string(kStateRebooting);
+    }
+    if (options_.publish_labels) RETURN_IF_ERROR(options_.publish_labels());
+    return std::string(kStateSuccess);
+  }();
+  absl::Status resumed = ResumeOperands(paused);
+  if (options_.pause_device_plugin) options_.pause_device_plugin(false);
+  if (state.ok() && !resumed.ok()) return resumed;
+  return state;
+}
+
+absl::Status Reconfigurer::PauseOperands(std::vector<std::string>& paused) {
+  ASSIGN_OR_RETURN(auto labels, node_.GetLabels());
+  Changes changes;
+  for (const Operand& op : options_.operands) {
+    const std::string key = absl::StrCat(kDeployLabelPrefix, op.name);
+    auto it = labels.find(key);
+    if (it == labels.end() || it->second != "true") continue;
+    changes[key] = std::string(kPausedValue);
+    paused.push_back(op.name);
+  }
+  if (changes.empty()) return absl::OkStatus();
+  spdlog::info("Pausing GPU clients: {}", absl::StrJoin(paused, ", "));
+  RETURN_IF_ERROR(node_.PatchLabels(changes));
+  const absl::Time deadline = absl::Now() + options_.operand_timeout;
+  for (const Operand& op : options_.operands) {
+    if (std::find(paused.begin(), paused.end(), op.name) == paused.end())
+      continue;
+    while (true) {
+      ASSIGN_OR_RETURN(int pods, node_.CountPods(op.pod_selector));
+      if (pods == 0) break;
+      if (absl::Now() >= deadline) {
+        return absl::DeadlineExceededError(
+            absl::StrCat(pods, " pod(s) of ", op.name, " (", op.pod_selector,
+                         ") still run after ",
+                         absl::FormatDuration(options_.operand_timeout)));
+      }
+      options_.sleep(options_.poll_interval);
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Reconfigurer::ResumeOperands(
+    const std::vector<std::string>& paused) {
+  if (paused.empty()) return absl::OkStatus();
+  Changes changes;
+  for (const std::string& name : paused) {
+    changes[absl::StrCat(kDeployLabelPrefix, name)] = "true";
+  }
+  spdlog::info("Resuming GPU clients: {}", absl::StrJoin(paused, ", "));
+  // Never leave them paused: retry while the API server is unreachable.
+  absl::Status s;
+  absl::Duration wait = options_.poll_interval;
+  for (int attempt = 0; attempt < 8; ++attempt) {
+    s = node_.PatchLabels(changes);
+    if (s.ok()) return s;
+    spdlog::warn("Resuming GPU clients failed ({}); retrying", s.message());
+    options_.sleep(wait);
+    wait = std::min(wait * 2, absl::Minutes(1));
+  }
+  return s;
+}
+
+}  // namespace migctl::agent

@@ -1,0 +1,82 @@
+// Reconfigurer: brings this node's GPUs to the MIG config named by its
+// `nvidia.com/mig.config` label and reports progress in
+// `nvidia.com/mig.config.state`, as NVIDIA's mig-manager does:
+//
+//   validate the name -> already applied? success
+//   -> pending -> pause GPU clients -> apply (mode, reboot if needed and
+//   allowed, instances) -> publish labels -> resume clients -> success
+//
+// Any failure ends in `failed`, with the reason in a Node Event and the
+// migctl.dev/mig.config.failure annotation; GPU clients paused here are
+// resumed on every path. After a reboot (state `rebooting`) the same config
+// is applied again; a mode change still pending then is a failure.
+// Not thread-safe: the agent calls Handle from one thread.
+#ifndef MIGCTL_AGENT_RECONFIGURER_H_
+#define MIGCTL_AGENT_RECONFIGURER_H_
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "agent/node_api.h"
+#include "nvml/nvml.h"
+#include "reconcile/apply.h"
+
+namespace migctl::agent {
+
+// An NVIDIA GPU Operator operand paused during a change: its deploy label
+// (nvidia.com/gpu.deploy.<name>) and the selector of its pods.
+struct Operand {
+  std::string name;
+  std::string pod_selector;
+};
+
+// The operands mig-manager pauses.
+std::vector<Operand> DefaultOperands();
+
+struct ReconfigureOptions {
+  std::string config_path;   // the mounted ConfigMap's config.yaml
+  bool with_reboot = false;  // WITH_REBOOT
+  // Reboots the node; on a real node it does not return.
+  std::function<absl::Status()> reboot;
+  std::vector<Operand> operands = DefaultOperands();
+  absl::Duration operand_timeout = absl::Minutes(5);
+  absl::Duration poll_interval = absl::Seconds(2);
+  std::function<void(absl::Duration)> sleep;  // default: absl::SleepFor
+  // Stops / restarts the in-process device plugin advertising the GPUs.
+  std::function<void(bool paused)> pause_device_plugin;
+  // Publishes the node's GPU labels after a change.
+  std::function<absl::Status()> publish_labels;
+  reconcile::ApplyOptions apply;
+};
+
+class Reconfigurer {
+ public:
+  Reconfigurer(nvml::Nvml& nvml, NodeApi& node, ReconfigureOptions options);
+
+  // Brings the node to config `selected`. Returns the state it reported
+  // (success, failed or rebooting); an error only when the state label itself
+  // could not be written (the caller retries).
+  absl::StatusOr<std::string> Handle(const std::string& selected);
+
+ private:
+  // The work between `pending` and the final state; its error is the
+  // failure reason.
+  absl::StatusOr<std::string> Reconfigure(const config::MigConfigFile& file,
+                                          const std::string& selected,
+                                          bool after_reboot);
+  absl::Status PauseOperands(std::vector<std::string>& paused);
+  absl::Status ResumeOperands(const std::vector<std::string>& paused);
+  absl::StatusOr<std::string> Report(absl::string_view state,
+                                     const absl::Status& why,
+                                     const std::string& selected);
+
+  nvml::Nvml& nvml_;
+  NodeApi& node_;
+  ReconfigureOptions options_;
+};
+
+}  // namespace migctl::agent
+
+#endif  // MIGCTL_AGENT_RECONFIGURER_H_

@@ -1,0 +1,160 @@
+// `migctl agent`: the node agent (label-driven reconfiguration, state
+// labels, GPU labels, health and metrics).
+#include <csignal>
+#include <cstdlib>
+#include <memory>
+#include <stop_token>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "agent/agent.h"
+#include "cli/app.h"
+#include "config/hooks.h"
+#include "reconcile/hooks_runner.h"
+#include "sim/gpu_rules.h"
+#include "sim/sim_nvml.h"
+#include "spdlog/spdlog.h"
+#include "util/status_macros.h"
+
+namespace migctl::cli {
+namespace {
+
+struct AgentFlags {
+  std::string node;
+  std::string config_file = "/etc/migctl/config.yaml";
+  std::string kubeconfig;
+  bool with_reboot = false;
+  std::string reboot_command = "systemctl reboot";
+  std::string mig_strategy = "mixed";
+  std::string cuda_version;
+  std::string hooks_file;
+  std::string journal;
+  int health_port = 8080;
+  bool no_labels = false;
+};
+
+std::stop_source* g_stop = nullptr;  // set by the signal handler only
+
+absl::StatusOr<std::unique_ptr<kube::Client>> Connect(const AgentFlags& f) {
+  if (f.kubeconfig.empty() &&
+      std::getenv("KUBERNETES_SERVICE_HOST") != nullptr) {
+    return kube::Client::InCluster();
+  }
+  return kube::Client::FromKubeconfig(f.kubeconfig);
+}
+
+absl::Status RunAgent(Context& ctx, const AgentFlags& f) {
+  if (f.node.empty()) {
+    return absl::InvalidArgumentError(
+        "no node name: pass --node or set NODE_NAME (from the downward API)");
+  }
+  ASSIGN_OR_RETURN(auto nvml, ctx.OpenNvml());
+  ASSIGN_OR_RETURN(auto client, Connect(f));
+
+  agent::AgentOptions options;
+  options.node_name = f.node;
+  options.health_port = f.health_port;
+  options.publish_labels = !f.no_labels;
+  ASSIGN_OR_RETURN(options.labels.mig_strategy,
+                   labels::ParseMigStrategy(f.mig_strategy));
+  if (!f.cuda_version.empty()) {
+    ASSIGN_OR_RETURN(options.collect.cuda_version,
+                     labels::ParseCudaVersion(f.cuda_version));
+  }
+  agent::ReconfigureOptions& r = options.reconfigure;
+  r.config_path = f.config_file;
+  r.with_reboot = f.with_reboot;
+  if (!ctx.sim_path.empty()) {
+    // The simulated node "reboots" in place and the agent carries on.
+    const std::string state = ctx.sim_path;
+    r.reboot = [state] {
+      return sim::SimNvml::FromFile(state)->Update([](sim::SimState& s) {
+        sim::rules::Reboot(s);
+        return absl::OkStatus();
+      });
+    };
+  } else {
+    const std::string command = f.reboot_command;
+    r.reboot = [command]() -> absl::Status {
+      spdlog::info("Running `{}`", command);
+      int rc = std::system(command.c_str());
+      if (rc != 0) {
+        return absl::InternalError(
+            absl::StrCat("`", command, "` failed (", rc, ")"));
+      }
+      return absl::OkStatus();
+    };
+  }
+  r.apply.journal_path = !f.journal.empty() ? f.journal
+                         : !ctx.sim_path.empty()
+                             ? ctx.sim_path + ".apply-journal"
+                             : "/run/migctl/apply-journal.json";
+  config::HooksFile hooks;
+  reconcile::ProcessRunner runner;
+  if (!f.hooks_file.empty()) {
+    ASSIGN_OR_RETURN(hooks, config::LoadHooks(f.hooks_file));
+    r.apply.hooks = {
+        &hooks, &runner, {"MIG_PARTED_HOOKS_FILE=" + f.hooks_file}};
+  }
+
+  std::stop_source stop;
+  g_stop = &stop;
+  std::signal(SIGTERM, [](int) {
+    if (g_stop) g_stop->request_stop();
+  });
+  std::signal(SIGINT, [](int) {
+    if (g_stop) g_stop->request_stop();
+  });
+  spdlog::info("migctl agent on node {} (config {}, strategy {})", f.node,
+               f.config_file, f.mig_strategy);
+  agent::Agent agent(*nvml, *client, options);
+  absl::Status s = agent.Run(stop.get_token());
+  g_stop = nullptr;
+  return s;
+}
+
+}  // namespace
+
+void AddAgentCommands(CLI::App& app, Context& ctx) {
+  auto f = std::make_shared<AgentFlags>();
+  CLI::App* cmd = app.add_subcommand(
+      "agent",
+      "Run the node agent: apply the MIG config named by the node's "
+      "nvidia.com/mig.config label, report nvidia.com/mig.config.state "
+      "(pending, success, failed, rebooting), publish GPU Feature Discovery "
+      "labels, serve /healthz, /readyz and /metrics");
+  cmd->add_option("--node", f->node, "This node's name")->envname("NODE_NAME");
+  cmd->add_option("--config-file", f->config_file,
+                  "mig-parted v1 config (the mounted ConfigMap); re-read when "
+                  "it changes")
+      ->envname("CONFIG_FILE")
+      ->capture_default_str();
+  cmd->add_option(
+         "--kubeconfig", f->kubeconfig,
+         "kubeconfig (default: in-cluster, else $KUBECONFIG or ~/.kube/config)")
+      ->envname("KUBECONFIG");
+  cmd->add_option(
+         "--with-reboot", f->with_reboot,
+         "Reboot the node when a MIG mode change needs it (true/false)")
+      ->envname("WITH_REBOOT");
+  cmd->add_option("--reboot-command", f->reboot_command,
+                  "How to reboot the node")
+      ->capture_default_str();
+  cmd->add_option("--mig-strategy", f->mig_strategy, "none, single or mixed")
+      ->envname("MIG_STRATEGY")
+      ->capture_default_str();
+  cmd->add_option("--cuda-version", f->cuda_version,
+                  "CUDA version of the driver for nvidia.com/cuda.* labels")
+      ->envname("CUDA_VERSION");
+  cmd->add_option("-k,--hooks-file", f->hooks_file, "mig-parted v1 hooks file")
+      ->envname("MIG_PARTED_HOOKS_FILE");
+  cmd->add_option("--journal", f->journal, "Apply journal file");
+  cmd->add_option("--health-port", f->health_port,
+                  "Port of /healthz, /readyz, /metrics (-1: none)")
+      ->capture_default_str();
+  cmd->add_flag("--no-labels", f->no_labels, "Do not publish GPU labels");
+  cmd->callback(
+      [&ctx, f] { ctx.action = [&ctx, f] { return RunAgent(ctx, *f); }; });
+}
+
+}  // namespace migctl::cli

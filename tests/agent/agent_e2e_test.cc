@@ -1,0 +1,199 @@
+// The user's story end to end: the API stand-in, `migctl agent` logic on a
+// simulated node with two H100 NVL GPUs and the story's config, and real
+// kubectl labelling the node. The state goes pending -> success and the node
+// carries exactly MISSION.md's labels.
+#include <unistd.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "agent/agent.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "sim/sim_nvml.h"
+#include "sim/state_file.h"
+#include "support/api_server.h"
+
+namespace migctl::agent {
+namespace {
+
+std::string Sh(const std::string& command, int* code = nullptr) {
+  std::string out;
+  FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
+  std::array<char, 4096> buf;
+  size_t n = 0;
+  while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0)
+    out.append(buf.data(), n);
+  int status = ::pclose(pipe);
+  if (code) *code = WEXITSTATUS(status);
+  return out;
+}
+
+class AgentE2eTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("migctl-e2e-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::create_directories(dir_);
+    ASSERT_TRUE(api_.Start().ok());
+    kubeconfig_ = (dir_ / "kubeconfig").string();
+    ASSERT_TRUE(api_.WriteKubeconfig(kubeconfig_).ok());
+    ASSERT_TRUE(api_.AddNode("gpu-node-1").ok());
+    state_ = (dir_ / "node.json").string();
+    ASSERT_TRUE(sim::StateFile(state_)
+                    .Save(*sim::NewNode("gpu-node-1", {"H100-NVL", "H100-NVL"}))
+                    .ok());
+    client_ = *kube::Client::FromKubeconfig(kubeconfig_);
+    nvml_ = sim::SimNvml::FromFile(state_);
+    options_.node_name = "gpu-node-1";
+    options_.health_port = 0;
+    options_.labels.mig_strategy = labels::MigStrategy::kMixed;
+    options_.collect.machine_type_file = "";
+    options_.retry_initial = absl::Milliseconds(200);
+    options_.config_poll = absl::Milliseconds(100);
+    options_.reconfigure.config_path =
+        std::string(MIGCTL_SOURCE_DIR) + "/examples/custom-mig.yaml";
+    options_.reconfigure.apply.journal_path = state_ + ".journal";
+    options_.reconfigure.poll_interval = absl::Milliseconds(20);
+  }
+  void TearDown() override {
+    api_.Stop();
+    std::filesystem::remove_all(dir_);
+  }
+
+  std::string Kubectl(const std::string& args, int* code = nullptr) {
+    return Sh("/usr/bin/kubectl --kubeconfig " + kubeconfig_ + " " + args,
+              code);
+  }
+
+  std::map<std::string, std::string> NodeLabels() {
+    std::map<std::string, std::string> out;
+    auto node = api_.GetObject("nodes", "", "gpu-node-1");
+    for (const auto& [k, v] : (*node)["metadata"]["labels"].items()) out[k] = v;
+    return out;
+  }
+
+  // Waits until the state label is `want` (or a terminal state).
+  std::string WaitForState(const std::string& want,
+                           absl::Duration timeout = absl::Seconds(20)) {
+    const absl::Time deadline = absl::Now() + timeout;
+    std::string state;
+    while (absl::Now() < deadline) {
+      auto labels = NodeLabels();
+      state = labels.contains("nvidia.com/mig.config.state")
+                  ? labels["nvidia.com/mig.config.state"]
+                  : "";
+      if (state == want) return state;
+      absl::SleepFor(absl::Milliseconds(50));
+    }
+    return state;
+  }
+
+  testing::ApiServer api_;
+  std::filesystem::path dir_;
+  std::string kubeconfig_;
+  std::string state_;
+  std::unique_ptr<kube::Client> client_;
+  std::unique_ptr<sim::SimNvml> nvml_;
+  AgentOptions options_;
+};
+
+TEST_F(AgentE2eTest,
+       KubectlLabelReconfiguresTheNodeAndItCarriesTheStoryLabels) {
+  if (!std::filesystem::exists("/usr/bin/kubectl"))
+    GTEST_SKIP() << "no kubectl";
+  Agent agent(*nvml_, *client_, options_);
+  std::jthread run(
+      [&](std::stop_token stop) { ASSERT_TRUE(agent.Run(stop).ok()); });
+
+  int code = -1;
+  std::string out = Kubectl(
+      "label nodes gpu-node-1 nvidia.com/mig.config=custom-mig --overwrite",
+      &code);
+  ASSERT_EQ(code, 0) << out;
+  EXPECT_EQ(out, "node/gpu-node-1 labeled\n");
+  ASSERT_EQ(WaitForState("success"), "success");
+
+  // Exactly MISSION.md's labels, for every key it lists.
+  std::ifstream golden(std::string(MIGCTL_SOURCE_DIR) +
+                       "/tests/golden/story_labels.txt");
+  std::string line;
+  auto labels = NodeLabels();
+  int checked = 0;
+  while (std::getline(golden, line)) {
+    const std::string key = line.substr(0, line.find('='));
+    const std::string value = line.substr(line.find('=') + 1);
+    EXPECT_EQ(labels[key], value) << key;
+    ++checked;
+  }
+  EXPECT_EQ(checked, 33);
+  // Every nvidia.com/mig-* label the node has is one the story lists.
+  for (const auto& [key, value] : labels) {
+    if (key.rfind("nvidia.com/mig-", 0) == 0) {
+      EXPECT_THAT(key, ::testing::AnyOf(
+                           ::testing::StartsWith("nvidia.com/mig-1g.12gb."),
+                           ::testing::StartsWith("nvidia.com/mig-1g.24gb.")));
+    }
+  }
+  // The listing of MISSION.md step 7.
+  EXPECT_EQ(nvml_->ListMigDevices(0)->size(), 2u);
+  EXPECT_EQ(nvml_->ListMigDevices(1)->size(), 6u);
+  // kubectl sees it too.
+  EXPECT_THAT(Kubectl("get nodes --show-labels"),
+              ::testing::HasSubstr("nvidia.com/mig.config.state=success"));
+  EXPECT_THAT(Kubectl("describe node gpu-node-1"),
+              ::testing::HasSubstr("MigConfigApplied"));
+  // Health and metrics.
+  int port = agent.health_port();
+  ASSERT_GT(port, 0);
+  EXPECT_EQ(Sh("curl -s http://127.0.0.1:" + std::to_string(port) + "/healthz"),
+            "ok\n");
+  EXPECT_THAT(
+      Sh("curl -s http://127.0.0.1:" + std::to_string(port) + "/metrics"),
+      ::testing::HasSubstr(
+          "migctl_mig_instances{gpu=\"1\",profile=\"1g.24gb\"} 1"));
+}
+
+TEST_F(AgentE2eTest, BadConfigNameFailsWithReasonAndRecoversOnTheNextLabel) {
+  Agent agent(*nvml_, *client_, options_);
+  std::jthread run(
+      [&](std::stop_token stop) { ASSERT_TRUE(agent.Run(stop).ok()); });
+  ASSERT_TRUE(client_
+                  ->PatchNodeLabels("gpu-node-1", {{"nvidia.com/mig.config",
+                                                    "no-such-config"}})
+                  .ok());
+  ASSERT_EQ(WaitForState("failed"), "failed");
+  auto node = api_.GetObject("nodes", "", "gpu-node-1");
+  EXPECT_THAT(
+      (*node)["metadata"]["annotations"]["migctl.dev/mig.config.failure"]
+          .get<std::string>(),
+      ::testing::StartsWith("no MIG config named \"no-such-config\""));
+  ASSERT_TRUE(client_
+                  ->PatchNodeLabels("gpu-node-1",
+                                    {{"nvidia.com/mig.config", "custom-mig"}})
+                  .ok());
+  ASSERT_EQ(WaitForState("success"), "success");
+}
+
+TEST_F(AgentE2eTest, ApiServerErrorsDuringReconfigurationStillEndInSuccess) {
+  Agent agent(*nvml_, *client_, options_);
+  std::jthread run(
+      [&](std::stop_token stop) { ASSERT_TRUE(agent.Run(stop).ok()); });
+  api_.FailNextRequestsForTest(3, 500);
+  api_.DropWatchesForTest();
+  ASSERT_TRUE(client_
+                  ->PatchNodeLabels("gpu-node-1",
+                                    {{"nvidia.com/mig.config", "custom-mig"}})
+                  .ok());
+  api_.GoneOnNextWatchForTest();
+  ASSERT_EQ(WaitForState("success"), "success");
+  EXPECT_EQ(nvml_->ListMigDevices(1)->size(), 6u);
+}
+
+}  // namespace
+}  // namespace migctl::agent

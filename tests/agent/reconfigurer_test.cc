@@ -1,0 +1,265 @@
+// The reconfigurer's state machine on a simulated node with an in-memory
+// Node: states, events, operand pausing, reboots and failures.
+#include "agent/reconfigurer.h"
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+
+#include "agent/labels.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "sim/gpu_rules.h"
+#include "sim/sim_nvml.h"
+
+namespace migctl::agent {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+// A Node kept in memory: labels, annotations, events, pods per selector, and
+// a history of every state the label took.
+class FakeNode : public NodeApi {
+ public:
+  absl::StatusOr<std::map<std::string, std::string>> GetLabels() override {
+    return labels;
+  }
+  absl::Status PatchLabels(const Changes& changes) override {
+    if (fail_patches > 0) {
+      --fail_patches;
+      return absl::UnavailableError("API server unavailable (HTTP 503)");
+    }
+    Apply(labels, changes);
+    auto it = changes.find(std::string(kStateLabel));
+    if (it != changes.end() && it->second) states.push_back(*it->second);
+    for (const auto& [key, value] : changes) {
+      if (key.rfind(std::string(kDeployLabelPrefix), 0) == 0 &&
+          value == "paused-for-mig-change") {
+        pods.erase(pod_of[key]);  // the operand's DaemonSet pod goes away
+      }
+    }
+    return absl::OkStatus();
+  }
+  absl::Status PatchAnnotations(const Changes& changes) override {
+    Apply(annotations, changes);
+    return absl::OkStatus();
+  }
+  absl::Status RecordEvent(absl::string_view type, absl::string_view reason,
+                           absl::string_view message) override {
+    events.push_back(absl::StrCat(type, " ", reason, ": ", message));
+    return absl::OkStatus();
+  }
+  absl::StatusOr<int> CountPods(absl::string_view selector) override {
+    return pods.contains(std::string(selector)) && !stuck
+               ? 1
+               : (stuck && pods.contains(std::string(selector)) ? 1 : 0);
+  }
+
+  static void Apply(std::map<std::string, std::string>& m, const Changes& c) {
+    for (const auto& [k, v] : c) {
+      if (v)
+        m[k] = *v;
+      else
+        m.erase(k);
+    }
+  }
+
+  std::map<std::string, std::string> labels;
+  std::map<std::string, std::string> annotations;
+  std::vector<std::string> events;
+  std::vector<std::string> states;
+  std::set<std::string> pods;
+  std::map<std::string, std::string> pod_of;
+  bool stuck = false;
+  int fail_patches = 0;
+};
+
+class ReconfigurerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    config_ = (std::filesystem::temp_directory_path() /
+               ("migctl-agent-" + std::to_string(::getpid()) + ".yaml"))
+                  .string();
+    std::filesystem::copy_file(
+        std::string(MIGCTL_SOURCE_DIR) + "/examples/custom-mig.yaml", config_,
+        std::filesystem::copy_options::overwrite_existing);
+    options_.config_path = config_;
+    options_.sleep = [](absl::Duration) {};
+    options_.operand_timeout = absl::Milliseconds(50);
+  }
+  void TearDown() override { std::filesystem::remove(config_); }
+
+  std::unique_ptr<sim::SimNvml> node_ =
+      sim::SimNvml::InMemory(*sim::NewNode("agent", {"H100-NVL", "H100-NVL"}));
+  FakeNode kube_;
+  ReconfigureOptions options_;
+  std::string config_;
+};
+
+TEST_F(ReconfigurerTest, StoryGoesPendingThenSuccessAndPublishesLabels) {
+  int published = 0;
+  std::vector<bool> plugin;
+  options_.publish_labels = [&] {
+    ++published;
+    return absl::OkStatus();
+  };
+  options_.pause_device_plugin = [&](bool paused) { plugin.push_back(paused); };
+  Reconfigurer r(*node_, kube_, options_);
+  auto state = r.Handle("custom-mig");
+  ASSERT_TRUE(state.ok()) << state.status();
+  EXPECT_EQ(*state, "success");
+  EXPECT_THAT(kube_.states, ElementsAre("pending", "success"));
+  EXPECT_EQ(kube_.labels.at("nvidia.com/mig.config.state"), "success");
+  EXPECT_EQ(published, 1);
+  EXPECT_THAT(plugin, ElementsAre(true, false));
+  EXPECT_THAT(
+      kube_.events,
+      ElementsAre(
+          "Normal MigConfigApplied: MIG config \"custom-mig\" applied"));
+  EXPECT_EQ(node_->ListMigDevices(1)->size(), 6u);
+  // The same value again: already applied, straight to success.
+  kube_.states.clear();
+  EXPECT_EQ(*r.Handle("custom-mig"), "success");
+  EXPECT_THAT(kube_.states, ElementsAre("success"));
+}
+
+TEST_F(ReconfigurerTest, UnknownConfigFailsWithTheReason) {
+  Reconfigurer r(*node_, kube_, options_);
+  EXPECT_EQ(*r.Handle("all-1g.5gb"), "failed");
+  const std::string reason = "no MIG config named \"all-1g.5gb\" in " +
+                             config_ + "; it has: custom-mig";
+  EXPECT_EQ(kube_.annotations.at("migctl.dev/mig.config.failure"), reason);
+  EXPECT_THAT(
+      kube_.events,
+      ElementsAre(
+          "Warning MigConfigFailed: MIG config \"all-1g.5gb\" failed: " +
+          reason));
+  EXPECT_THAT(kube_.states, ElementsAre("failed"));
+}
+
+TEST_F(ReconfigurerTest, OperandsArePausedAndAlwaysResumed) {
+  for (const Operand& op : DefaultOperands()) {
+    kube_.labels["nvidia.com/gpu.deploy." + op.name] = "true";
+    kube_.pods.insert(op.pod_selector);
+    kube_.pod_of["nvidia.com/gpu.deploy." + op.name] = op.pod_selector;
+  }
+  kube_.labels["nvidia.com/gpu.deploy.dcgm"] = "false";  // not ours to touch
+  Reconfigurer r(*node_, kube_, options_);
+  EXPECT_EQ(*r.Handle("custom-mig"), "success");
+  EXPECT_EQ(kube_.labels.at("nvidia.com/gpu.deploy.device-plugin"), "true");
+  EXPECT_EQ(kube_.labels.at("nvidia.com/gpu.deploy.gpu-feature-discovery"),
+            "true");
+  EXPECT_EQ(kube_.labels.at("nvidia.com/gpu.deploy.dcgm-exporter"), "true");
+  EXPECT_EQ(kube_.labels.at("nvidia.com/gpu.deploy.dcgm"), "false");
+}
+
+TEST_F(ReconfigurerTest, OperandThatDoesNotStopFailsAndIsResumed) {
+  kube_.labels["nvidia.com/gpu.deploy.dcgm-exporter"] = "true";
+  kube_.pods.insert("app=nvidia-dcgm-exporter");
+  kube_.stuck = true;
+  Reconfigurer r(*node_, kube_, options_);
+  EXPECT_EQ(*r.Handle("custom-mig"), "failed");
+  EXPECT_THAT(kube_.annotations.at("migctl.dev/mig.config.failure"),
+              HasSubstr("1 pod(s) of dcgm-exporter (app=nvidia-dcgm-exporter) "
+                        "still run after 50ms"));
+  EXPECT_EQ(kube_.labels.at("nvidia.com/gpu.deploy.dcgm-exporter"), "true");
+  EXPECT_TRUE(node_->ListGpuInstances(0)->empty());
+}
+
+TEST_F(ReconfigurerTest, BusyInstanceFailsNamingThePid) {
+  Reconfigurer r(*node_, kube_, options_);
+  ASSERT_EQ(*r.Handle("custom-mig"), "success");
+  const int gi = node_->ListGpuInstances(0)->front().id;
+  ASSERT_TRUE(node_
+                  ->Update([&](sim::SimState& s) {
+                    return sim::rules::AttachProcess(
+                        s, 0, {4711, "notebook", 0, gi, 0});
+                  })
+                  .ok());
+  std::ofstream(config_, std::ios::app)
+      << "  all-7g:\n    - devices: all\n      mig-enabled: true\n"
+         "      mig-devices: {\"7g.94gb\": 1}\n";
+  EXPECT_EQ(*r.Handle("all-7g"), "failed");
+  EXPECT_THAT(kube_.annotations.at("migctl.dev/mig.config.failure"),
+              HasSubstr("runs processes 4711"));
+}
+
+TEST_F(ReconfigurerTest, PendingModeWithoutRebootFails) {
+  ASSERT_TRUE(node_
+                  ->Update([](sim::SimState& s) {
+                    s.reset_supported = false;
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  Reconfigurer r(*node_, kube_, options_);
+  EXPECT_EQ(*r.Handle("custom-mig"), "failed");
+  EXPECT_EQ(
+      kube_.annotations.at("migctl.dev/mig.config.failure"),
+      "the MIG mode change of GPU 0, 1 waits for a GPU reset or a reboot; set "
+      "WITH_REBOOT=true to let migctl reboot the node, or reboot it");
+}
+
+TEST_F(ReconfigurerTest, WithRebootGoesRebootingThenSuccessAfterTheReboot) {
+  ASSERT_TRUE(node_
+                  ->Update([](sim::SimState& s) {
+                    s.reset_supported = false;
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  options_.with_reboot = true;
+  options_.reboot = [&] {
+    return node_->Update([](sim::SimState& s) {
+      sim::rules::Reboot(s);
+      return absl::OkStatus();
+    });
+  };
+  Reconfigurer r(*node_, kube_, options_);
+  EXPECT_EQ(*r.Handle("custom-mig"), "rebooting");
+  // The agent starts again after the reboot and sees the same value.
+  Reconfigurer after(*node_, kube_, options_);
+  EXPECT_EQ(*after.Handle("custom-mig"), "success");
+  EXPECT_THAT(kube_.states,
+              ElementsAre("pending", "rebooting", "pending", "success"));
+  EXPECT_EQ(node_->ListMigDevices(1)->size(), 6u);
+}
+
+TEST_F(ReconfigurerTest, ModeStillPendingAfterTheRebootFails) {
+  ASSERT_TRUE(node_
+                  ->Update([](sim::SimState& s) {
+                    s.reset_supported = false;
+                    s.mig_mode_persistent = false;  // the reboot loses it
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  options_.with_reboot = true;
+  options_.reboot = [&] {
+    return node_->Update([](sim::SimState& s) {
+      sim::rules::Reboot(s);
+      return absl::OkStatus();
+    });
+  };
+  Reconfigurer r(*node_, kube_, options_);
+  ASSERT_EQ(*r.Handle("custom-mig"), "rebooting");
+  Reconfigurer after(*node_, kube_, options_);
+  EXPECT_EQ(*after.Handle("custom-mig"), "failed");
+  EXPECT_EQ(kube_.annotations.at("migctl.dev/mig.config.failure"),
+            "the MIG mode of GPU 0, 1 did not change after a reboot");
+}
+
+TEST_F(ReconfigurerTest, ResumeRetriesWhileTheApiServerIsDown) {
+  kube_.labels["nvidia.com/gpu.deploy.device-plugin"] = "true";
+  // Pending and pause go through; the resume meets 3 failures, then works.
+  options_.publish_labels = [&] {
+    kube_.fail_patches = 3;
+    return absl::OkStatus();
+  };
+  Reconfigurer flaky(*node_, kube_, options_);
+  EXPECT_EQ(*flaky.Handle("custom-mig"), "success");
+  EXPECT_EQ(kube_.labels.at("nvidia.com/gpu.deploy.device-plugin"), "true");
+}
+
+}  // namespace
+}  // namespace migctl::agent
