@@ -9,6 +9,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "config/mig_config.h"
+#include "config/yaml_support.h"
 #include "util/status_macros.h"
 #include "yaml-cpp/yaml.h"
 
@@ -56,20 +57,9 @@ class HooksParser {
   }
 
  private:
-  static std::string Describe(const YAML::Node& node) {
-    if (node.IsScalar()) return absl::StrCat("\"", node.Scalar(), "\"");
-    if (node.IsSequence()) return "a list";
-    if (node.IsMap()) return "a map";
-    return "null";
-  }
-
   absl::Status Error(const YAML::Node& at, absl::string_view problem,
                      absl::string_view valid) const {
-    const YAML::Mark m = at.Mark();
-    const Mark mark =
-        m.is_null() ? Mark{file_, 1, 1} : Mark{file_, m.line + 1, m.column + 1};
-    return absl::InvalidArgumentError(
-        absl::StrCat(mark.ToString(), ": ", problem, "; ", valid));
+    return ErrorAt(ToMark(file_, at.Mark()), problem, valid);
   }
 
   // Keys are strings, each once per map.
@@ -207,25 +197,13 @@ absl::StatusOr<HooksFile> ParseHooks(absl::string_view yaml,
   try {
     return HooksParser(filename).File(YAML::Load(std::string(yaml)));
   } catch (const YAML::Exception& e) {
-    const Mark mark =
-        e.mark.is_null()
-            ? Mark{std::string(filename), 1, 1}
-            : Mark{std::string(filename), e.mark.line + 1, e.mark.column + 1};
-    return absl::InvalidArgumentError(
-        absl::StrCat(mark.ToString(), ": invalid YAML: ", e.msg,
-                     "; expected well-formed YAML"));
+    return YamlSyntaxError(filename, e);
   }
 }
 
 absl::StatusOr<HooksFile> LoadHooks(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) {
-    const int error = errno;
-    return absl::ErrnoToStatus(error, absl::StrCat("cannot read ", path));
-  }
-  std::stringstream text;
-  text << in.rdbuf();
-  return ParseHooks(text.str(), path);
+  ASSIGN_OR_RETURN(std::string text, ReadTextFile(path));
+  return ParseHooks(text, path);
 }
 
 }  // namespace migctl::config

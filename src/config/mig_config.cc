@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "config/yaml_support.h"
 #include "mig/profile_name.h"
 #include "util/status_macros.h"
 #include "yaml-cpp/yaml.h"
@@ -29,25 +30,6 @@ constexpr absl::string_view kMigDevicesExpected =
 constexpr absl::string_view kFilterExpected =
     "\"0xDDDDVVVV\" or \"0xDDDDVVVV:0xSSSSVVVV\" (device and vendor id, "
     "optional subsystem id, 8 hex digits each), e.g. \"0x233010DE\"";
-
-Mark ToMark(absl::string_view file, const YAML::Mark& m) {
-  if (m.is_null()) return Mark{std::string(file), 1, 1};
-  return Mark{std::string(file), m.line + 1, m.column + 1};
-}
-
-// What a node is, for "X is <what>" messages.
-std::string Describe(const YAML::Node& node) {
-  switch (node.Type()) {
-    case YAML::NodeType::Scalar:
-      return absl::StrCat("\"", node.Scalar(), "\"");
-    case YAML::NodeType::Sequence:
-      return "a list";
-    case YAML::NodeType::Map:
-      return "a map";
-    default:
-      return "null";
-  }
-}
 
 // A plain (unquoted) non-negative decimal integer.
 std::optional<int> NonNegativeInt(const YAML::Node& node) {
@@ -139,11 +121,6 @@ class Parser {
   absl::Status Error(const YAML::Node& at, absl::string_view problem,
                      absl::string_view valid) const {
     return ErrorAt(ToMark(file_, at.Mark()), problem, valid);
-  }
-  static absl::Status ErrorAt(const Mark& mark, absl::string_view problem,
-                              absl::string_view valid) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(mark.ToString(), ": ", problem, "; ", valid));
   }
   // A null value has no position of its own (yaml-cpp marks the next token):
   // point at its key instead.
@@ -497,21 +474,13 @@ absl::StatusOr<MigConfigFile> ParseMigConfig(absl::string_view yaml,
     const YAML::Node root = YAML::Load(std::string(yaml));
     return Parser(filename).File(root);
   } catch (const YAML::Exception& e) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(ToMark(filename, e.mark).ToString(),
-                     ": invalid YAML: ", e.msg, "; expected well-formed YAML"));
+    return YamlSyntaxError(filename, e);
   }
 }
 
 absl::StatusOr<MigConfigFile> LoadMigConfig(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) {
-    const int error = errno;
-    return absl::ErrnoToStatus(error, absl::StrCat("cannot read ", path));
-  }
-  std::stringstream text;
-  text << in.rdbuf();
-  return ParseMigConfig(text.str(), path);
+  ASSIGN_OR_RETURN(std::string text, ReadTextFile(path));
+  return ParseMigConfig(text, path);
 }
 
 std::string WriteMigConfig(const MigConfigFile& file) {

@@ -18,6 +18,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "cli/app.h"
+#include "cli/run_migctl.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
@@ -26,21 +27,6 @@ namespace migctl::cli {
 namespace {
 
 namespace fs = std::filesystem;
-
-struct Result {
-  int code;
-  std::string out;
-  std::string err;
-};
-
-Result Migctl(std::vector<std::string> args) {
-  args.insert(args.begin(), "migctl");
-  std::vector<const char*> argv;
-  for (const std::string& a : args) argv.push_back(a.c_str());
-  std::ostringstream out, err;
-  int code = Run(static_cast<int>(argv.size()), argv.data(), out, err);
-  return {code, out.str(), err.str()};
-}
 
 std::string Read(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
@@ -271,8 +257,8 @@ const std::vector<BadInput>& Table() {
        "checkpoint: gpus[0]: 1g.12gb at {0}:1 overlaps another GPU instance"},
       {"checkpoint of GPUs not on this node",
        [](const fs::path& d) {
-         ASSERT_EQ(Migctl({"--sim", (d / "node.json").string(), "checkpoint",
-                           "-f", (d / "in.ckpt").string()})
+         ASSERT_EQ(RunMigctl({"--sim", (d / "node.json").string(), "checkpoint",
+                              "-f", (d / "in.ckpt").string()})
                        .code,
                    0);
          std::string ckpt = Read(d / "in.ckpt");
@@ -296,15 +282,16 @@ class BadInputTest : public ::testing::Test {
                          absl::StrCat("migctl-bad-input-", ::getpid()));
     fs::create_directories(*base_);
     const std::string state = (*base_ / "node.json").string();
-    ASSERT_EQ(Migctl({"sim", "create", state, "--gpus", "2xH100-NVL"}).code, 0);
+    ASSERT_EQ(RunMigctl({"sim", "create", state, "--gpus", "2xH100-NVL"}).code,
+              0);
     ASSERT_EQ(
-        Migctl({"--sim", state, "apply", "-f",
-                std::string(MIGCTL_SOURCE_DIR) + "/examples/custom-mig.yaml",
-                "--journal", (*base_ / "journal.json").string()})
+        RunMigctl({"--sim", state, "apply", "-f",
+                   std::string(MIGCTL_SOURCE_DIR) + "/examples/custom-mig.yaml",
+                   "--journal", (*base_ / "journal.json").string()})
             .code,
         0);
-    ASSERT_EQ(Migctl({"--sim", state, "sim", "attach-process", state, "-i", "0",
-                      "--gi", "11", "--ci", "0", "--pid", "99"})
+    ASSERT_EQ(RunMigctl({"--sim", state, "sim", "attach-process", state, "-i",
+                         "0", "--gi", "11", "--ci", "0", "--pid", "99"})
                   .code,
               0);
     fs::remove(*base_ / "journal.json");
@@ -330,7 +317,7 @@ std::string MarkdownCell(std::string text) {
 }
 
 std::string Markdown(const std::vector<BadInput>& table,
-                     const std::vector<Result>& results) {
+                     const std::vector<MigctlResult>& results) {
   std::string md =
       "| input | command | exit | what the user sees | GPU state after |\n"
       "|---|---|---|---|---|\n";
@@ -356,7 +343,7 @@ std::string Markdown(const std::vector<BadInput>& table,
 
 TEST_F(BadInputTest, EveryBadInputIsRefusedAndLeavesTheGpusAlone) {
   const std::vector<BadInput>& table = Table();
-  std::vector<Result> results;
+  std::vector<MigctlResult> results;
   for (size_t i = 0; i < table.size(); ++i) {
     const BadInput& row = table[i];
     SCOPED_TRACE(row.input);
@@ -378,7 +365,7 @@ TEST_F(BadInputTest, EveryBadInputIsRefusedAndLeavesTheGpusAlone) {
       args.push_back("--journal");
       args.push_back((dir / "journal.json").string());
     }
-    Result r = Migctl(args);
+    MigctlResult r = RunMigctl(args);
     r.err = absl::StrReplaceAll(r.err, {{dir.string() + "/", "./"}});
     EXPECT_EQ(r.code, row.code);
     EXPECT_EQ(r.err, absl::StrCat("migctl: error: ", row.message, "\n"));

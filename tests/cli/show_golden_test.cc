@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "cli/app.h"
+#include "cli/run_migctl.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
@@ -22,21 +23,6 @@ namespace migctl::cli {
 namespace {
 
 using ::testing::HasSubstr;
-
-struct Result {
-  int code;
-  std::string out;
-  std::string err;
-};
-
-Result Migctl(std::vector<std::string> args) {
-  args.insert(args.begin(), "migctl");
-  std::vector<const char*> argv;
-  for (const std::string& a : args) argv.push_back(a.c_str());
-  std::ostringstream out, err;
-  int code = Run(static_cast<int>(argv.size()), argv.data(), out, err);
-  return {code, out.str(), err.str()};
-}
 
 std::string GoldenPath(const std::string& name) {
   return std::string(MIGCTL_SOURCE_DIR) + "/tests/golden/show/" + name;
@@ -67,7 +53,7 @@ class ShowGoldenTest : public ::testing::Test {
   void TearDown() override { std::filesystem::remove_all(dir_); }
 
   void Run(std::vector<std::string> args) {
-    Result r = Migctl(args);
+    MigctlResult r = RunMigctl(args);
     ASSERT_EQ(r.code, 0) << r.err;
   }
 
@@ -121,14 +107,15 @@ class ShowGoldenTest : public ::testing::Test {
 
 TEST_F(ShowGoldenTest, StoryNode) {
   StoryNode();
-  Result r = Migctl({"--sim", state_, "show"});
+  MigctlResult r = RunMigctl({"--sim", state_, "show"});
   ASSERT_EQ(r.code, 0) << r.err;
   ExpectGolden(r.out, "story_show.txt");
 }
 
 TEST_F(ShowGoldenTest, StoryNodeOneGpuAsJson) {
   StoryNode();
-  Result r = Migctl({"--sim", state_, "-o", "json", "show", "-i", "1"});
+  MigctlResult r =
+      RunMigctl({"--sim", state_, "-o", "json", "show", "-i", "1"});
   ASSERT_EQ(r.code, 0) << r.err;
   ExpectGolden(r.out, "story_show_gpu1.json");
   nlohmann::json doc = nlohmann::json::parse(r.out);
@@ -141,23 +128,23 @@ TEST_F(ShowGoldenTest, StoryNodeOneGpuAsJson) {
 
 TEST_F(ShowGoldenTest, ColourOnlyWhenAsked) {
   StoryNode();
-  Result plain = Migctl({"--sim", state_, "show", "-i", "0"});
-  Result always =
-      Migctl({"--sim", state_, "show", "-i", "0", "--color", "always"});
+  MigctlResult plain = RunMigctl({"--sim", state_, "show", "-i", "0"});
+  MigctlResult always =
+      RunMigctl({"--sim", state_, "show", "-i", "0", "--color", "always"});
   EXPECT_EQ(plain.out.find('\x1b'), std::string::npos);
   EXPECT_THAT(always.out, HasSubstr("\x1b[30;42m"));
 }
 
 TEST_F(ShowGoldenTest, A100Session) {
   A100Node();
-  Result r = Migctl({"--sim", state_, "show"});
+  MigctlResult r = RunMigctl({"--sim", state_, "show"});
   ASSERT_EQ(r.code, 0) << r.err;
   ExpectGolden(r.out, "a100_show.txt");
 }
 
 TEST_F(ShowGoldenTest, MigDisabledGpuSaysHowToEnableIt) {
   Run({"sim", "create", state_, "--gpus", "1xH100-NVL"});
-  Result r = Migctl({"--sim", state_, "show"});
+  MigctlResult r = RunMigctl({"--sim", state_, "show"});
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(r.out,
             "GPU 0: NVIDIA H100 NVL (H100-NVL), MIG disabled\n"
@@ -166,35 +153,37 @@ TEST_F(ShowGoldenTest, MigDisabledGpuSaysHowToEnableIt) {
 }
 
 TEST(LayoutsGoldenTest, H100NvlMaximal) {
-  Result r = Migctl({"layouts", "H100-NVL"});
+  MigctlResult r = RunMigctl({"layouts", "H100-NVL"});
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr("2318 valid layouts, 239 of them maximal"));
   ExpectGolden(r.out, "layouts_h100nvl.txt");
 }
 
 TEST(LayoutsGoldenTest, H100NvlWithTheStoryProfiles) {
-  Result r = Migctl({"layouts", "h100-nvl", "--with", "1g.24gb,1g.12gb"});
+  MigctlResult r =
+      RunMigctl({"layouts", "h100-nvl", "--with", "1g.24gb,1g.12gb"});
   ASSERT_EQ(r.code, 0) << r.err;
   ExpectGolden(r.out, "layouts_h100nvl_with_1g.24gb_1g.12gb.txt");
 }
 
 TEST(LayoutsGoldenTest, A100Maximal) {
-  Result r = Migctl({"layouts", "A100-SXM4-40GB"});
+  MigctlResult r = RunMigctl({"layouts", "A100-SXM4-40GB"});
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr("2318 valid layouts, 239 of them maximal"));
   ExpectGolden(r.out, "layouts_a100_40gb.txt");
 }
 
 TEST(LayoutsGoldenTest, A100WithA4gAndTwo1g) {
-  Result r =
-      Migctl({"layouts", "A100-SXM4-40GB", "--with", "4g.20gb,1g.5gb,1g.5gb"});
+  MigctlResult r = RunMigctl(
+      {"layouts", "A100-SXM4-40GB", "--with", "4g.20gb,1g.5gb,1g.5gb"});
   ASSERT_EQ(r.code, 0) << r.err;
   ExpectGolden(r.out, "layouts_a100_40gb_with_4g_2x1g.txt");
 }
 
 TEST(LayoutsGoldenTest, CountsMatchEveryLayoutInJson) {
-  Result maximal = Migctl({"-o", "json", "layouts", "A100-SXM4-40GB"});
-  Result all = Migctl({"-o", "json", "layouts", "A100-SXM4-40GB", "--all"});
+  MigctlResult maximal = RunMigctl({"-o", "json", "layouts", "A100-SXM4-40GB"});
+  MigctlResult all =
+      RunMigctl({"-o", "json", "layouts", "A100-SXM4-40GB", "--all"});
   ASSERT_EQ(maximal.code, 0) << maximal.err;
   ASSERT_EQ(all.code, 0) << all.err;
   nlohmann::json m = nlohmann::json::parse(maximal.out);
@@ -207,7 +196,7 @@ TEST(LayoutsGoldenTest, CountsMatchEveryLayoutInJson) {
 }
 
 TEST(LayoutsGoldenTest, UnknownProfileListsTheValidOnesAndExits2) {
-  Result r = Migctl({"layouts", "H100-NVL", "--with", "1g.10gb"});
+  MigctlResult r = RunMigctl({"layouts", "H100-NVL", "--with", "1g.10gb"});
   EXPECT_EQ(r.code, 2);
   EXPECT_EQ(r.out, "");
   EXPECT_EQ(r.err,
@@ -217,7 +206,7 @@ TEST(LayoutsGoldenTest, UnknownProfileListsTheValidOnesAndExits2) {
 }
 
 TEST(LayoutsGoldenTest, UnknownModelListsTheKnownOnesAndExits2) {
-  Result r = Migctl({"layouts", "V100"});
+  MigctlResult r = RunMigctl({"layouts", "V100"});
   EXPECT_EQ(r.code, 2);
   EXPECT_THAT(r.err, HasSubstr("migctl: error: unknown GPU model \"V100\"; "
                                "known models: A100-SXM4-40GB, "));

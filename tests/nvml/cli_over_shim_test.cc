@@ -74,7 +74,9 @@ TEST_F(CliOverShimTest, EveryReadCommandPrintsTheSameAsWithSim) {
   const std::string migctl = MIGCTL_BINARY;
   for (const std::string args :
        {"list", "-o json list", "profiles", "-o json profiles", "placements",
-        "ci-profiles", "-o json ci-profiles", "profiles -i 1"}) {
+        "ci-profiles", "-o json ci-profiles", "profiles -i 1",
+        "labels --no-timestamp --mig-strategy mixed",
+        "labels --no-timestamp --mig-strategy single -o json"}) {
     SCOPED_TRACE(args);
     Result sim = Sh(absl::StrCat(migctl, " --sim ", state_, " ", args));
     Result shim = Sh(absl::StrCat("MIGCTL_SIM_STATE=", state_,
