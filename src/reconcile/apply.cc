@@ -223,8 +223,10 @@ class Executor {
       }
     }
     if (record.entries.empty()) {
+      // Nothing to do: the interrupted apply's record, if any, is done with.
+      absl::Status removed = left ? journal_->Finish() : absl::OkStatus();
       journal_.reset();
-      return absl::OkStatus();
+      return removed;
     }
     return journal_->Begin(record);
   }

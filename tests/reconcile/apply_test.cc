@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <set>
 
@@ -173,6 +174,21 @@ TEST(ApplyTest, ExportRoundTripsThroughAssert) {
   ASSERT_TRUE(reparsed.ok()) << reparsed.status();
   EXPECT_EQ(*reparsed, *exported);
   EXPECT_TRUE(AssertApplied(*node, *reparsed, "current", false).ok());
+}
+
+TEST(ApplyTest, StaleJournalIsClearedWhenNothingIsLeftToDo) {
+  auto node = Node({"H100-NVL", "H100-NVL"});
+  config::MigConfigFile f = Parse(kStoryConfig);
+  ASSERT_TRUE(Apply(*node, f, "custom-mig").ok());
+  const std::string journal = (std::filesystem::temp_directory_path() /
+                               ("migctl-stale-" + std::to_string(::getpid())))
+                                  .string();
+  std::ofstream(journal) << R"({"config": "custom-mig", "entries": [)"
+                            R"({"gpu": 0, "operation": "x", "done": true}]})";
+  ApplyOptions options;
+  options.journal_path = journal;
+  ASSERT_TRUE(Apply(*node, f, std::string("custom-mig"), options).ok());
+  EXPECT_FALSE(std::filesystem::exists(journal));
 }
 
 // --- Crash convergence -----------------------------------------------------
