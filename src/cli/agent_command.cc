@@ -8,8 +8,11 @@
 
 #include "absl/strings/str_cat.h"
 #include "agent/agent.h"
+#include "agent/device_plugin_runner.h"
 #include "cli/app.h"
 #include "config/hooks.h"
+#include "deviceplugin/config.h"
+#include "deviceplugin/plugin.h"
 #include "reconcile/hooks_runner.h"
 #include "sim/gpu_rules.h"
 #include "sim/sim_nvml.h"
@@ -31,6 +34,9 @@ struct AgentFlags {
   std::string journal;
   int health_port = 8080;
   bool no_labels = false;
+  bool device_plugin = true;
+  std::string socket_dir = std::string(deviceplugin::kDefaultSocketDir);
+  int device_plugin_poll_ms = 1000;
 };
 
 std::stop_source* g_stop = nullptr;  // set by the signal handler only
@@ -105,10 +111,37 @@ absl::Status RunAgent(Context& ctx, const AgentFlags& f) {
   std::signal(SIGINT, [](int) {
     if (g_stop) g_stop->request_stop();
   });
-  spdlog::info("migctl agent on node {} (config {}, strategy {})", f.node,
-               f.config_file, f.mig_strategy);
+  std::unique_ptr<agent::DevicePluginRunner> plugin;
+  if (f.device_plugin) {
+    deviceplugin::PluginOptions dp;
+    ASSIGN_OR_RETURN(dp.config.mig_strategy,
+                     deviceplugin::ParseMigStrategy(f.mig_strategy));
+    dp.config.socket_dir = f.socket_dir;
+    if (f.device_plugin_poll_ms < 1) {
+      return absl::InvalidArgumentError("--device-plugin-poll must be >= 1");
+    }
+    dp.config.poll_interval = absl::Milliseconds(f.device_plugin_poll_ms);
+    auto getenv = [](const char* name) -> std::optional<std::string> {
+      const char* v = std::getenv(name);
+      if (v == nullptr) return std::nullopt;
+      return std::string(v);
+    };
+    dp.xids = deviceplugin::XidFilter::FromEnvironment(
+        getenv("DP_DISABLE_HEALTHCHECKS"), getenv("DP_ENABLE_HEALTHCHECKS"));
+    plugin = std::make_unique<agent::DevicePluginRunner>(
+        [&ctx] { return ctx.OpenNvml(); }, std::move(dp));
+    r.pause_device_plugin = [p = plugin.get()](bool paused) {
+      p->SetPaused(paused);
+    };
+  }
+  spdlog::info(
+      "migctl agent on node {} (config {}, strategy {}, device plugin {})",
+      f.node, f.config_file, f.mig_strategy,
+      f.device_plugin ? "on, sockets in " + f.socket_dir : std::string("off"));
   agent::Agent agent(*nvml, *client, options);
+  if (plugin) plugin->Start();
   absl::Status s = agent.Run(stop.get_token());
+  if (plugin) plugin->Stop();
   g_stop = nullptr;
   return s;
 }
@@ -153,6 +186,16 @@ void AddAgentCommands(CLI::App& app, Context& ctx) {
                   "Port of /healthz, /readyz, /metrics (-1: none)")
       ->capture_default_str();
   cmd->add_flag("--no-labels", f->no_labels, "Do not publish GPU labels");
+  cmd->add_flag("--device-plugin,!--no-device-plugin", f->device_plugin,
+                "Run the kubelet device plugin in this process (default on); "
+                "it stops advertising the GPUs while they are reconfigured");
+  cmd->add_option("--socket-dir", f->socket_dir,
+                  "Directory of kubelet.sock and the device plugin's sockets")
+      ->capture_default_str();
+  cmd->add_option("--device-plugin-poll", f->device_plugin_poll_ms,
+                  "Milliseconds between the device plugin's checks of the MIG "
+                  "layout and kubelet.sock")
+      ->capture_default_str();
   cmd->callback(
       [&ctx, f] { ctx.action = [&ctx, f] { return RunAgent(ctx, *f); }; });
 }

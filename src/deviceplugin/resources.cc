@@ -66,6 +66,8 @@ absl::StatusOr<std::map<int, std::string>> GiProfileNames(nvml::Nvml& nvml,
 
 struct GpuView {
   nvml::DeviceInfo info;
+  int minor = 0;  // of /dev/nvidiaN and of mig-minors' "gpuN/..."
+
   bool mig_enabled = false;
   std::optional<int> numa_node;
   // MIG devices with their names ("1g.12gb", "1c.2g.24gb").
@@ -79,6 +81,14 @@ absl::StatusOr<std::vector<GpuView>> ReadGpus(nvml::Nvml& nvml,
   for (int gpu = 0; gpu < count; ++gpu) {
     GpuView view;
     ASSIGN_OR_RETURN(view.info, nvml.GetDevice(gpu));
+    absl::StatusOr<int> minor = nvml.MinorNumber(gpu);
+    if (minor.ok()) {
+      view.minor = *minor;
+    } else if (NotSupported(minor.status())) {
+      view.minor = gpu;
+    } else {
+      return minor.status();
+    }
     view.numa_node = NumaNode(config, view.info.pci_bus_id);
     absl::StatusOr<nvml::MigMode> mode = nvml.GetMigMode(gpu);
     if (mode.ok()) {
@@ -114,7 +124,7 @@ Device GpuDevice(const GpuView& g) {
   d.index = absl::StrCat(g.info.index);
   d.gpu = g.info.index;
   d.numa_node = g.numa_node;
-  d.paths = {absl::StrCat("/dev/nvidia", g.info.index)};
+  d.paths = {absl::StrCat("/dev/nvidia", g.minor)};
   return d;
 }
 
@@ -128,9 +138,9 @@ absl::StatusOr<Device> MigDevice(const GpuView& g, const nvml::MigDevice& m,
   d.gi_id = m.gi_id;
   d.ci_id = m.ci_id;
   d.numa_node = g.numa_node;
-  d.paths = {absl::StrCat("/dev/nvidia", g.info.index)};
+  d.paths = {absl::StrCat("/dev/nvidia", g.minor)};
   if (minors != nullptr) {
-    std::string gi_key = absl::StrCat("gpu", g.info.index, "/gi", m.gi_id);
+    std::string gi_key = absl::StrCat("gpu", g.minor, "/gi", m.gi_id);
     std::string ci_key = absl::StrCat(gi_key, "/ci", m.ci_id, "/access");
     gi_key += "/access";
     for (const std::string& key : {gi_key, ci_key}) {

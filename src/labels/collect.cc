@@ -117,6 +117,16 @@ absl::StatusOr<NodeFacts> CollectNodeFacts(nvml::Nvml& nvml,
     ASSIGN_OR_RETURN(node.driver_version, nvml.DriverVersion());
   }
   node.cuda_version = options.cuda_version;
+  if (!node.cuda_version && count > 0) {
+    absl::StatusOr<int> cuda = nvml.CudaDriverVersion();
+    if (cuda.ok()) {
+      node.cuda_version = CudaVersionFromNvml(*cuda);
+    } else if (std::optional<nvml::Return> r = nvml::ReturnOf(cuda.status());
+               r != nvml::Return::kNotSupported &&
+               r != nvml::Return::kFunctionNotFound) {
+      return cuda.status();
+    }
+  }
   if (!options.machine_type_file.empty()) {
     if (std::optional<std::string> text = ReadFile(options.machine_type_file)) {
       node.machine_type = std::string(absl::StripAsciiWhitespace(*text));

@@ -23,8 +23,8 @@ struct CollectOptions {
   std::string machine_type_file = "/sys/class/dmi/id/product_name";
   // Where <domain:bus:device.function>/class is read.
   std::string pci_devices_dir = "/sys/bus/pci/devices";
-  // The CUDA version the driver supports; nullopt: the cuda.runtime* labels
-  // are left out.
+  // The CUDA version the driver supports; nullopt: Nvml::CudaDriverVersion's
+  // (the cuda.runtime* labels are left out where the driver has none).
   std::optional<CudaVersion> cuda_version;
 };
 

@@ -72,8 +72,8 @@ struct CudaVersion {
 struct NodeFacts {
   std::vector<GpuFacts> gpus;  // by NVML index
   std::string driver_version;  // nvmlSystemGetDriverVersion, "580.159.04"
-  // Not in the Nvml interface yet; without it the cuda.runtime* labels are
-  // left out (GFD fails instead).
+  // Nvml::CudaDriverVersion, or CollectOptions' override; without it the
+  // cuda.runtime* labels are left out (GFD fails instead).
   std::optional<CudaVersion> cuda_version;
   // The machine type file's text, trimmed (/sys/class/dmi/id/product_name);
   // nullopt when it could not be read: GFD then says "unknown".

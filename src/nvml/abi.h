@@ -24,9 +24,11 @@ using nvmlReturn_t = ::migctl::nvml::Return;
 struct nvmlDevice_st;
 struct nvmlGpuInstance_st;
 struct nvmlComputeInstance_st;
+struct nvmlEventSet_st;
 using nvmlDevice_t = nvmlDevice_st*;
 using nvmlGpuInstance_t = nvmlGpuInstance_st*;
 using nvmlComputeInstance_t = nvmlComputeInstance_st*;
+using nvmlEventSet_t = nvmlEventSet_st*;
 
 using nvmlDeviceArchitecture_t = unsigned int;
 
@@ -50,6 +52,19 @@ inline constexpr unsigned int kComputeInstanceEngineProfileShared = 0;
 
 // gpuInstanceId / computeInstanceId of a process outside any MIG device.
 inline constexpr unsigned int kNoInstanceId = 0xFFFFFFFFu;
+
+// nvmlDeviceRegisterEvents' event type bit for XID critical errors.
+inline constexpr unsigned long long kEventTypeXidCriticalError = 0x8ULL;
+
+// What nvmlEventSetWait_v2 delivers. nvmlEventSetWait (before R450) fills
+// only device, eventType and eventData.
+struct nvmlEventData_t {
+  nvmlDevice_t device;  // the physical GPU, also for a MIG device's error
+  unsigned long long eventType;
+  unsigned long long eventData;    // the XID, for XID critical errors
+  unsigned int gpuInstanceId;      // kNoInstanceId: not attributable
+  unsigned int computeInstanceId;  // kNoInstanceId: not attributable
+};
 
 struct nvmlPciInfo_t {
   char busIdLegacy[kDevicePciBusIdBufferV2Size];
@@ -223,6 +238,7 @@ static_assert(kGpuInstanceProfileInfoV2 == 0x02000098);
 static_assert(kComputeInstanceProfileInfoV2 == 0x02000088);
 static_assert(sizeof(nvmlGpuInstanceInfo_t) == 24);
 static_assert(sizeof(nvmlComputeInstanceInfo_t) == 32);
+static_assert(sizeof(nvmlEventData_t) == 32);
 
 }  // namespace migctl::nvml::abi
 

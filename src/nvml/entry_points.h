@@ -24,6 +24,10 @@
   X(const char*, nvmlErrorString, (nvmlReturn_t result), (result))            \
   X(nvmlReturn_t, nvmlSystemGetDriverVersion,                                 \
     (char* version, unsigned int length), (version, length))                  \
+  X(nvmlReturn_t, nvmlSystemGetCudaDriverVersion_v2,                         \
+    (int* cudaDriverVersion), (cudaDriverVersion))                            \
+  X(nvmlReturn_t, nvmlSystemGetCudaDriverVersion,                             \
+    (int* cudaDriverVersion), (cudaDriverVersion))                            \
   X(nvmlReturn_t, nvmlSystemGetProcessName,                                   \
     (unsigned int pid, char* name, unsigned int length), (pid, name, length)) \
   X(nvmlReturn_t, nvmlDeviceGetCount_v2, (unsigned int* deviceCount),         \
@@ -50,6 +54,8 @@
     (nvmlDevice_t device, nvmlDeviceArchitecture_t* arch), (device, arch))    \
   X(nvmlReturn_t, nvmlDeviceGetCudaComputeCapability,                         \
     (nvmlDevice_t device, int* major, int* minor), (device, major, minor))    \
+  X(nvmlReturn_t, nvmlDeviceGetMinorNumber,                                   \
+    (nvmlDevice_t device, unsigned int* minorNumber), (device, minorNumber))  \
   X(nvmlReturn_t, nvmlDeviceGetMigMode,                                       \
     (nvmlDevice_t device, unsigned int* currentMode,                          \
      unsigned int* pendingMode),                                              \
@@ -147,7 +153,18 @@
     (device, attributes))                                                     \
   X(nvmlReturn_t, nvmlDeviceGetComputeRunningProcesses_v3,                    \
     (nvmlDevice_t device, unsigned int* infoCount, nvmlProcessInfo_t* infos), \
-    (device, infoCount, infos))
+    (device, infoCount, infos))                                               \
+  X(nvmlReturn_t, nvmlEventSetCreate, (nvmlEventSet_t* set), (set))           \
+  X(nvmlReturn_t, nvmlDeviceRegisterEvents,                                   \
+    (nvmlDevice_t device, unsigned long long eventTypes, nvmlEventSet_t set), \
+    (device, eventTypes, set))                                                \
+  X(nvmlReturn_t, nvmlEventSetWait_v2,                                        \
+    (nvmlEventSet_t set, nvmlEventData_t* data, unsigned int timeoutms),      \
+    (set, data, timeoutms))                                                   \
+  X(nvmlReturn_t, nvmlEventSetWait,                                           \
+    (nvmlEventSet_t set, nvmlEventData_t* data, unsigned int timeoutms),      \
+    (set, data, timeoutms))                                                   \
+  X(nvmlReturn_t, nvmlEventSetFree, (nvmlEventSet_t set), (set))
 // clang-format on
 
 namespace migctl::nvml::abi {

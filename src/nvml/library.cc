@@ -146,6 +146,9 @@ Library::Library(std::string path, void* handle, std::unique_ptr<Functions> fns)
     : path_(std::move(path)), handle_(handle), fns_(std::move(fns)) {}
 
 Library::~Library() {
+  if (event_set_ != nullptr && fns_->nvmlEventSetFree != nullptr) {
+    fns_->nvmlEventSetFree(event_set_);
+  }
   if (fns_->nvmlShutdown != nullptr) fns_->nvmlShutdown();
   ::dlclose(handle_);
 }
@@ -271,6 +274,30 @@ absl::StatusOr<std::string> Library::DriverVersion() {
       Error(fns_->nvmlSystemGetDriverVersion(version, sizeof(version)),
             std::string(kCall)));
   return CString(version, sizeof(version));
+}
+
+absl::StatusOr<int> Library::CudaDriverVersion() {
+  const Functions& f = *fns_;
+  const char* name = f.nvmlSystemGetCudaDriverVersion_v2
+                         ? "nvmlSystemGetCudaDriverVersion_v2"
+                         : "nvmlSystemGetCudaDriverVersion";
+  auto fn = f.nvmlSystemGetCudaDriverVersion_v2
+                ? f.nvmlSystemGetCudaDriverVersion_v2
+                : f.nvmlSystemGetCudaDriverVersion;
+  if (fn == nullptr) return Missing(name);
+  int version = 0;
+  RETURN_IF_ERROR(Error(fn(&version), name));
+  return version;
+}
+
+absl::StatusOr<int> Library::MinorNumber(int gpu) {
+  constexpr absl::string_view kCall = "nvmlDeviceGetMinorNumber";
+  if (fns_->nvmlDeviceGetMinorNumber == nullptr) return Missing(kCall);
+  ASSIGN_OR_RETURN(nvmlDevice_t device, Device(gpu));
+  unsigned int minor = 0;
+  RETURN_IF_ERROR(
+      Error(fns_->nvmlDeviceGetMinorNumber(device, &minor), Ctx(kCall, gpu)));
+  return static_cast<int>(minor);
 }
 
 absl::StatusOr<MigMode> Library::GetMigMode(int gpu) {
@@ -798,6 +825,86 @@ absl::StatusOr<std::vector<Process>> Library::ListProcesses(int gpu) {
     out.push_back(std::move(process));
   }
   return out;
+}
+
+absl::Status Library::SubscribeXidEvents() {
+  const Functions& f = *fns_;
+  if (f.nvmlEventSetCreate == nullptr) return Missing("nvmlEventSetCreate");
+  if (f.nvmlDeviceRegisterEvents == nullptr) {
+    return Missing("nvmlDeviceRegisterEvents");
+  }
+  ASSIGN_OR_RETURN(int count, DeviceCount());
+  std::vector<nvmlDevice_t> devices;
+  for (int gpu = 0; gpu < count; ++gpu) {
+    ASSIGN_OR_RETURN(nvmlDevice_t device, Device(gpu));
+    devices.push_back(device);
+  }
+  abi::nvmlEventSet_t set = nullptr;
+  RETURN_IF_ERROR(Error(f.nvmlEventSetCreate(&set), "nvmlEventSetCreate"));
+  for (int gpu = 0; gpu < count; ++gpu) {
+    const Return r = f.nvmlDeviceRegisterEvents(
+        devices[gpu], abi::kEventTypeXidCriticalError, set);
+    if (r == Return::kNotSupported) continue;
+    if (r != Return::kSuccess) {
+      if (f.nvmlEventSetFree != nullptr) f.nvmlEventSetFree(set);
+      return Error(r, absl::StrCat(Ctx("nvmlDeviceRegisterEvents", gpu),
+                                   " for XID critical errors"));
+    }
+  }
+  event_set_ = set;
+  event_devices_ = std::move(devices);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::optional<XidEvent>> Library::NextXidEvent(int timeout_ms) {
+  const Functions& f = *fns_;
+  const char* name =
+      f.nvmlEventSetWait_v2 ? "nvmlEventSetWait_v2" : "nvmlEventSetWait";
+  auto fn = f.nvmlEventSetWait_v2 ? f.nvmlEventSetWait_v2 : f.nvmlEventSetWait;
+  if (fn == nullptr) return Missing(name);
+  while (true) {
+    abi::nvmlEventData_t data = {};
+    // nvmlEventSetWait leaves these alone: the event names the whole GPU.
+    data.gpuInstanceId = abi::kNoInstanceId;
+    data.computeInstanceId = abi::kNoInstanceId;
+    const Return r =
+        fn(event_set_, &data, static_cast<unsigned int>(timeout_ms));
+    if (r == Return::kTimeout) return std::nullopt;
+    RETURN_IF_ERROR(Error(r, name));
+    if ((data.eventType & abi::kEventTypeXidCriticalError) == 0) continue;
+    auto it =
+        std::find(event_devices_.begin(), event_devices_.end(), data.device);
+    if (it == event_devices_.end()) {
+      return NvmlError(Return::kUnknown,
+                       absl::StrCat(name, ": XID ", data.eventData,
+                                    " on a device handle of no known GPU"));
+    }
+    XidEvent e;
+    e.gpu = static_cast<int>(it - event_devices_.begin());
+    e.xid = data.eventData;
+    if (data.gpuInstanceId != abi::kNoInstanceId) {
+      e.gi_id = static_cast<int>(data.gpuInstanceId);
+    }
+    if (data.computeInstanceId != abi::kNoInstanceId) {
+      e.ci_id = static_cast<int>(data.computeInstanceId);
+    }
+    return e;
+  }
+}
+
+absl::StatusOr<std::vector<XidEvent>> Library::WaitForXidEvents(
+    int timeout_ms) {
+  if (event_set_ == nullptr) RETURN_IF_ERROR(SubscribeXidEvents());
+  std::vector<XidEvent> out;
+  ASSIGN_OR_RETURN(std::optional<XidEvent> first,
+                   NextXidEvent(std::max(timeout_ms, 0)));
+  if (!first) return out;
+  out.push_back(*first);
+  while (true) {
+    ASSIGN_OR_RETURN(std::optional<XidEvent> more, NextXidEvent(0));
+    if (!more) return out;
+    out.push_back(*more);
+  }
 }
 
 }  // namespace migctl::nvml

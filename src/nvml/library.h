@@ -17,6 +17,7 @@
 #define MIGCTL_NVML_LIBRARY_H_
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -56,6 +57,8 @@ class Library : public Nvml {
   absl::StatusOr<int> DeviceCount() override;
   absl::StatusOr<DeviceInfo> GetDevice(int gpu) override;
   absl::StatusOr<std::string> DriverVersion() override;
+  absl::StatusOr<int> CudaDriverVersion() override;
+  absl::StatusOr<int> MinorNumber(int gpu) override;
   absl::StatusOr<MigMode> GetMigMode(int gpu) override;
   absl::StatusOr<Return> SetMigMode(int gpu, bool enabled) override;
   absl::Status ResetGpu(int gpu) override;
@@ -79,6 +82,11 @@ class Library : public Nvml {
   absl::Status DestroyComputeInstance(int gpu, int gi_id, int ci_id) override;
   absl::StatusOr<std::vector<MigDevice>> ListMigDevices(int gpu) override;
   absl::StatusOr<std::vector<Process>> ListProcesses(int gpu) override;
+  // One nvmlEventSetWait_v2 for up to `timeout_ms`, then the events already
+  // queued. GPUs whose driver refuses XID events (NOT_SUPPORTED) are left
+  // out of the subscription.
+  absl::StatusOr<std::vector<XidEvent>> WaitForXidEvents(
+      int timeout_ms) override;
 
  private:
   struct Functions;  // one pointer per entry point, from the table
@@ -103,10 +111,16 @@ class Library : public Nvml {
                                               const std::string& context);
   absl::StatusOr<ComputeInstance> ComputeInstanceInfo(
       abi::nvmlComputeInstance_t ci, int gi_id, const std::string& context);
+  // Creates the event set and registers every GPU for XID errors.
+  absl::Status SubscribeXidEvents();
+  // One event within `timeout_ms`; nullopt on NVML_ERROR_TIMEOUT.
+  absl::StatusOr<std::optional<XidEvent>> NextXidEvent(int timeout_ms);
 
   std::string path_;
   void* handle_;  // dlopen handle, owned
   std::unique_ptr<Functions> fns_;
+  abi::nvmlEventSet_t event_set_ = nullptr;       // owned; set once subscribed
+  std::vector<abi::nvmlDevice_t> event_devices_;  // by GPU index
 };
 
 }  // namespace migctl::nvml

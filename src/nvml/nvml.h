@@ -106,6 +106,11 @@ class Nvml {
   virtual absl::StatusOr<int> DeviceCount() = 0;
   virtual absl::StatusOr<DeviceInfo> GetDevice(int gpu) = 0;
   virtual absl::StatusOr<std::string> DriverVersion() = 0;
+  // The newest CUDA version the driver supports, as NVML encodes it:
+  // 1000 * major + 10 * minor (13000 is CUDA 13.0).
+  virtual absl::StatusOr<int> CudaDriverVersion() = 0;
+  // The N of the GPU's /dev/nvidiaN, which need not be its NVML index.
+  virtual absl::StatusOr<int> MinorNumber(int gpu) = 0;
 
   // NOT_SUPPORTED (as UNIMPLEMENTED) for GPUs without MIG.
   virtual absl::StatusOr<MigMode> GetMigMode(int gpu) = 0;

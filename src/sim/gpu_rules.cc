@@ -105,6 +105,12 @@ absl::StatusOr<nvml::DeviceInfo> Device(const SimState& s, int gpu) {
   return info;
 }
 
+absl::StatusOr<int> MinorNumber(const SimState& s, int gpu) {
+  auto g = FindGpu(s, gpu, "nvmlDeviceGetMinorNumber");
+  if (!g.ok()) return g.status();
+  return (*g)->minor_number.value_or(gpu);
+}
+
 absl::StatusOr<nvml::MigMode> GetMigMode(const SimState& s, int gpu) {
   auto g = FindGpu(s, gpu, "nvmlDeviceGetMigMode");
   if (!g.ok()) return g.status();

@@ -28,6 +28,8 @@ int GpuInstanceIdFor(const mig::GpuModel& model,
                      const mig::Placement& placement);
 
 absl::StatusOr<nvml::DeviceInfo> Device(const SimState& s, int gpu);
+// The GPU's minor number: its index unless the state names another.
+absl::StatusOr<int> MinorNumber(const SimState& s, int gpu);
 absl::StatusOr<nvml::MigMode> GetMigMode(const SimState& s, int gpu);
 absl::StatusOr<nvml::Return> SetMigMode(SimState& s, int gpu, bool enabled);
 absl::Status ResetGpu(SimState& s, int gpu);

@@ -110,6 +110,18 @@ absl::StatusOr<std::string> SimNvml::DriverVersion() {
   });
 }
 
+absl::StatusOr<int> SimNvml::CudaDriverVersion() {
+  return Read([](const SimState& s) -> absl::StatusOr<int> {
+    return s.cuda_driver_version;
+  });
+}
+
+absl::StatusOr<int> SimNvml::MinorNumber(int gpu) {
+  return Read([&](const SimState& s) -> absl::StatusOr<int> {
+    return rules::MinorNumber(s, gpu);
+  });
+}
+
 absl::StatusOr<nvml::MigMode> SimNvml::GetMigMode(int gpu) {
   return Read([&](const SimState& s) -> absl::StatusOr<nvml::MigMode> {
     return rules::GetMigMode(s, gpu);

@@ -48,6 +48,8 @@ class SimNvml : public nvml::Nvml {
   absl::StatusOr<int> DeviceCount() override;
   absl::StatusOr<nvml::DeviceInfo> GetDevice(int gpu) override;
   absl::StatusOr<std::string> DriverVersion() override;
+  absl::StatusOr<int> CudaDriverVersion() override;
+  absl::StatusOr<int> MinorNumber(int gpu) override;
   absl::StatusOr<nvml::MigMode> GetMigMode(int gpu) override;
   absl::StatusOr<nvml::Return> SetMigMode(int gpu, bool enabled) override;
   absl::Status ResetGpu(int gpu) override;

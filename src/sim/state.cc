@@ -129,6 +129,10 @@ absl::StatusOr<SimGpu> ReadGpu(const json& j, const std::string& path) {
   }
   MIGCTL_READ(gpu.uuid, r.String("uuid"));
   MIGCTL_READ(gpu.pci_bus_id, r.String("pci_bus_id"));
+  // Later than version 1's first files: optional.
+  if (r.Has("minor_number")) {
+    MIGCTL_READ(gpu.minor_number, r.Int("minor_number"));
+  }
   MIGCTL_READ(gpu.mig_current, r.Bool("mig_current"));
   MIGCTL_READ(gpu.mig_pending, r.Bool("mig_pending"));
   const json* gis = nullptr;
@@ -217,13 +221,15 @@ json ToJson(const SimState& state) {
       if (p.ci_id) jp["ci_id"] = *p.ci_id;
       procs.push_back(jp);
     }
-    gpus.push_back({{"model", gpu.model},
-                    {"uuid", gpu.uuid},
-                    {"pci_bus_id", gpu.pci_bus_id},
-                    {"mig_current", gpu.mig_current},
-                    {"mig_pending", gpu.mig_pending},
-                    {"gpu_instances", gis},
-                    {"processes", procs}});
+    json jg = {{"model", gpu.model},
+               {"uuid", gpu.uuid},
+               {"pci_bus_id", gpu.pci_bus_id},
+               {"mig_current", gpu.mig_current},
+               {"mig_pending", gpu.mig_pending},
+               {"gpu_instances", gis},
+               {"processes", procs}};
+    if (gpu.minor_number) jg["minor_number"] = *gpu.minor_number;
+    gpus.push_back(jg);
   }
   json xids = json::array();
   for (const SimXidEvent& e : state.xid_events) {
@@ -236,6 +242,7 @@ json ToJson(const SimState& state) {
           {"version", kStateVersion},
           {"node_name", state.node_name},
           {"driver_version", state.driver_version},
+          {"cuda_driver_version", state.cuda_driver_version},
           {"reset_supported", state.reset_supported},
           {"mig_mode_persistent", state.mig_mode_persistent},
           {"boot_count", state.boot_count},
@@ -272,6 +279,10 @@ absl::StatusOr<SimState> FromJson(const json& doc) {
   SimState state;
   MIGCTL_READ(state.node_name, r.String("node_name"));
   MIGCTL_READ(state.driver_version, r.String("driver_version"));
+  // Later than version 1's first files: optional.
+  if (r.Has("cuda_driver_version")) {
+    MIGCTL_READ(state.cuda_driver_version, r.Int("cuda_driver_version"));
+  }
   MIGCTL_READ(state.reset_supported, r.Bool("reset_supported"));
   MIGCTL_READ(state.mig_mode_persistent, r.Bool("mig_mode_persistent"));
   MIGCTL_READ(state.boot_count, r.Int("boot_count"));

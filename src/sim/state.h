@@ -46,6 +46,8 @@ struct SimGpu {
   std::string model;  // catalogue key
   std::string uuid;
   std::string pci_bus_id;
+  // The N of /dev/nvidiaN; unset: the GPU's index, as on most nodes.
+  std::optional<int> minor_number;
   bool mig_current = false;
   bool mig_pending = false;
   std::vector<SimGpuInstance> gpu_instances;
@@ -77,6 +79,8 @@ inline constexpr size_t kMaxSimXidEvents = 256;
 struct SimState {
   std::string node_name = "sim-node";
   std::string driver_version = "580.159.04";
+  // nvmlSystemGetCudaDriverVersion_v2: 1000 * major + 10 * minor.
+  int cuda_driver_version = 13000;
   // False models pass-through VMs: no GPU reset, mode changes need a reboot.
   bool reset_supported = true;
   // MIG mode survives a reboot (the driver stores it on the GPU).

@@ -12,11 +12,13 @@
 #include <thread>
 
 #include "agent/agent.h"
+#include "agent/device_plugin_runner.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "sim/sim_nvml.h"
 #include "sim/state_file.h"
 #include "support/api_server.h"
+#include "support/kubelet_stand_in.h"
 
 namespace migctl::agent {
 namespace {
@@ -107,6 +109,27 @@ TEST_F(AgentE2eTest,
        KubectlLabelReconfiguresTheNodeAndItCarriesTheStoryLabels) {
   if (!std::filesystem::exists("/usr/bin/kubectl"))
     GTEST_SKIP() << "no kubectl";
+  // The kubelet, and the device plugin in the agent's process.
+  const std::string socket_dir = (dir_ / "dp").string();
+  auto kubelet = testing::KubeletStandIn::Start(socket_dir);
+  ASSERT_TRUE(kubelet.ok()) << kubelet.status();
+  deviceplugin::PluginOptions dp;
+  dp.config.mig_strategy = deviceplugin::MigStrategy::kMixed;
+  dp.config.socket_dir = socket_dir;
+  dp.config.poll_interval = absl::Milliseconds(50);
+  const std::string state = state_;
+  DevicePluginRunner plugin(
+      [state]() -> absl::StatusOr<std::unique_ptr<nvml::Nvml>> {
+        return sim::SimNvml::FromFile(state);
+      },
+      dp);
+  options_.reconfigure.pause_device_plugin = [&plugin](bool paused) {
+    plugin.SetPaused(paused);
+  };
+  plugin.Start();
+  // Before: two whole GPUs.
+  ASSERT_TRUE(
+      (*kubelet)->WaitForResources({"nvidia.com/gpu"}, absl::Seconds(10)).ok());
   Agent agent(*nvml_, *client_, options_);
   std::jthread run(
       [&](std::stop_token stop) { ASSERT_TRUE(agent.Run(stop).ok()); });
@@ -148,6 +171,26 @@ TEST_F(AgentE2eTest,
               ::testing::HasSubstr("nvidia.com/mig.config.state=success"));
   EXPECT_THAT(Kubectl("describe node gpu-node-1"),
               ::testing::HasSubstr("MigConfigApplied"));
+  // The kubelet sees the new MIG devices: 1g.12gb x7 and 1g.24gb x1.
+  ASSERT_TRUE((*kubelet)
+                  ->WaitForResources(
+                      {"nvidia.com/mig-1g.12gb", "nvidia.com/mig-1g.24gb"},
+                      absl::Seconds(10))
+                  .ok());
+  auto count_is = [](size_t n) {
+    return [n](const testing::KubeletStandIn::Devices& d) {
+      return d.size() == n;
+    };
+  };
+  auto small = (*kubelet)->WaitForDevices("nvidia.com/mig-1g.12gb", count_is(7),
+                                          absl::Seconds(10));
+  ASSERT_TRUE(small.ok()) << small.status();
+  EXPECT_EQ(small->size(), 7u);
+  auto large = (*kubelet)->WaitForDevices("nvidia.com/mig-1g.24gb", count_is(1),
+                                          absl::Seconds(10));
+  ASSERT_TRUE(large.ok()) << large.status();
+  EXPECT_EQ(large->size(), 1u);
+  for (const auto& d : *small) EXPECT_EQ(d.health(), "Healthy");
   // Health and metrics.
   int port = agent.health_port();
   ASSERT_GT(port, 0);

@@ -5,10 +5,12 @@
 
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <thread>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "deviceplugin/allocate.h"
 #include "deviceplugin/config.h"
 #include "deviceplugin/health.h"
@@ -17,6 +19,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "mig/catalogue.h"
+#include "nvml/library.h"
 #include "sim/gpu_rules.h"
 #include "sim/sim_nvml.h"
 #include "sim/state_file.h"
@@ -64,7 +67,15 @@ std::vector<std::string> Ids(const KubeletStandIn::Devices& devices) {
   return out;
 }
 
-class DevicePluginTest : public ::testing::Test {
+// How the plugin opens its Nvml: the simulator directly, or the real binding
+// loading the simulator's libnvidia-ml.so.1.
+enum class Binding { kSimNvml, kLibraryOverShim };
+
+std::string BindingName(const ::testing::TestParamInfo<Binding>& info) {
+  return info.param == Binding::kSimNvml ? "SimNvml" : "LibraryOverShim";
+}
+
+class DevicePluginTest : public ::testing::TestWithParam<Binding> {
  protected:
   void SetUp() override {
     char tmpl[] = "/tmp/migctl-dp-XXXXXX";
@@ -121,6 +132,8 @@ class DevicePluginTest : public ::testing::Test {
 
   void TearDown() override {
     StopPlugin();
+    plugin_nvml_.reset();
+    ::unsetenv("MIGCTL_SIM_STATE");
     kubelet_.reset();
     std::error_code ec;
     std::filesystem::remove_all(root_, ec);
@@ -130,7 +143,15 @@ class DevicePluginTest : public ::testing::Test {
     PluginOptions options;
     options.config = config_;
     options.response_id = [] { return std::string("resp-1"); };
-    plugin_nvml_ = sim::SimNvml::FromFile(state_path_);
+    if (GetParam() == Binding::kSimNvml) {
+      plugin_nvml_ = sim::SimNvml::FromFile(state_path_);
+    } else {
+      ::setenv("MIGCTL_SIM_STATE", state_path_.c_str(), 1);
+      absl::StatusOr<std::unique_ptr<nvml::Library>> lib =
+          nvml::Library::OpenForTest(MIGCTL_NVML_SHIM);
+      ASSERT_TRUE(lib.ok()) << lib.status();
+      plugin_nvml_ = *std::move(lib);
+    }
     plugin_ = std::make_unique<Plugin>(*plugin_nvml_, std::move(options));
     thread_ = std::thread([this] { run_status_ = plugin_->Run(); });
   }
@@ -154,7 +175,7 @@ class DevicePluginTest : public ::testing::Test {
   std::unique_ptr<sim::SimNvml> node_;
   Config config_;
   std::unique_ptr<KubeletStandIn> kubelet_;
-  std::unique_ptr<sim::SimNvml> plugin_nvml_;
+  std::unique_ptr<nvml::Nvml> plugin_nvml_;
   std::unique_ptr<Plugin> plugin_;
   std::thread thread_;
   absl::Status run_status_;
@@ -163,7 +184,7 @@ class DevicePluginTest : public ::testing::Test {
 constexpr int k1g12 = 19;
 constexpr int k1g24 = 15;
 
-TEST_F(DevicePluginTest, MixedRegistersOneResourcePerProfile) {
+TEST_P(DevicePluginTest, MixedRegistersOneResourcePerProfile) {
   StartPlugin();
   ASSERT_TRUE(kubelet_->WaitForResources({k12, k24}, kWait).ok());
   auto reg = kubelet_->LastRegistration(k12);
@@ -194,7 +215,7 @@ TEST_F(DevicePluginTest, MixedRegistersOneResourcePerProfile) {
   EXPECT_EQ(Ids(*big), MigUuids(1, k1g24));
 }
 
-TEST_F(DevicePluginTest, NoneAdvertisesWholeGpus) {
+TEST_P(DevicePluginTest, NoneAdvertisesWholeGpus) {
   config_.mig_strategy = MigStrategy::kNone;
   StartPlugin();
   ASSERT_TRUE(kubelet_->WaitForResources({"nvidia.com/gpu"}, kWait).ok());
@@ -208,7 +229,7 @@ TEST_F(DevicePluginTest, NoneAdvertisesWholeGpus) {
                                       node_->GetDevice(1)->uuid}));
 }
 
-TEST_F(DevicePluginTest, SingleRefusesMixedProfiles) {
+TEST_P(DevicePluginTest, SingleRefusesMixedProfiles) {
   config_.mig_strategy = MigStrategy::kSingle;
   StartPlugin();
   thread_.join();
@@ -220,7 +241,7 @@ TEST_F(DevicePluginTest, SingleRefusesMixedProfiles) {
             "every GPU or mig-strategy=mixed");
 }
 
-TEST_F(DevicePluginTest, SingleAdvertisesUniformMigDevicesAsGpu) {
+TEST_P(DevicePluginTest, SingleAdvertisesUniformMigDevicesAsGpu) {
   // GPU 1: replace its 1g.24gb by a 1g.12gb.
   for (const nvml::MigDevice& d : Migs(*node_, 1)) {
     if (d.gi_profile_id != k1g24) continue;
@@ -237,7 +258,7 @@ TEST_F(DevicePluginTest, SingleAdvertisesUniformMigDevicesAsGpu) {
   EXPECT_EQ((*devices)[0].id(), MigUuids(0, std::nullopt)[0]);
 }
 
-TEST_F(DevicePluginTest, SingleRefusesGpuWithoutMig) {
+TEST_P(DevicePluginTest, SingleRefusesGpuWithoutMig) {
   absl::StatusOr<sim::SimState> state =
       sim::NewNode("n", {"H100-NVL", "H100-NVL"});
   auto nvml = sim::SimNvml::InMemory(*state);
@@ -251,7 +272,7 @@ TEST_F(DevicePluginTest, SingleRefusesGpuWithoutMig) {
             "has it disabled; enable MIG there or use mig-strategy=mixed");
 }
 
-TEST_F(DevicePluginTest, AllocateEnvvarWithDeviceSpecs) {
+TEST_P(DevicePluginTest, AllocateEnvvarWithDeviceSpecs) {
   config_.pass_device_specs = true;
   StartPlugin();
   ASSERT_TRUE(kubelet_->WaitForResources({k12, k24}, kWait).ok());
@@ -288,7 +309,50 @@ TEST_F(DevicePluginTest, AllocateEnvvarWithDeviceSpecs) {
                                base + 1, " rw")));
 }
 
-TEST_F(DevicePluginTest, AllocateOtherDeviceListStrategies) {
+// /dev/nvidiaN and mig-minors' "gpuN/..." use the GPU's minor number, which
+// need not be its NVML index.
+TEST_P(DevicePluginTest, DeviceSpecsUseTheMinorNumber) {
+  ASSERT_TRUE(node_
+                  ->Update([](sim::SimState& s) {
+                    s.gpus[1].minor_number = 4;
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  const std::filesystem::path minors_file =
+      root_ / "proc/driver/nvidia-caps/mig-minors";
+  std::stringstream text;
+  text << std::ifstream(minors_file).rdbuf();
+  std::string minors = absl::StrReplaceAll(text.str(), {{"gpu1/", "gpu4/"}});
+  WriteFile(minors_file, minors);
+  config_.pass_device_specs = true;
+  StartPlugin();
+  ASSERT_TRUE(kubelet_->WaitForResources({k12, k24}, kWait).ok());
+  std::string id = MigUuids(1, k1g24)[0];
+  nvml::MigDevice mig;
+  for (const auto& d : Migs(*node_, 1)) {
+    if (d.uuid == id) mig = d;
+  }
+  auto r = kubelet_->Allocate(k24, {{id}});
+  ASSERT_TRUE(r.ok()) << r.status();
+  ASSERT_EQ(r->container_responses_size(), 1);
+  std::vector<std::string> specs;
+  for (const auto& s : r->container_responses(0).devices()) {
+    specs.push_back(s.host_path());
+  }
+  int base = 200 + 10 * mig.gi_id;
+  EXPECT_THAT(specs,
+              ElementsAre("/run/nvidia/driver/dev/nvidiactl",
+                          "/run/nvidia/driver/dev/nvidia-uvm",
+                          "/run/nvidia/driver/dev/nvidia4",
+                          absl::StrCat("/run/nvidia/driver/dev/nvidia-caps/"
+                                       "nvidia-cap",
+                                       base),
+                          absl::StrCat("/run/nvidia/driver/dev/nvidia-caps/"
+                                       "nvidia-cap",
+                                       base + 1)));
+}
+
+TEST_P(DevicePluginTest, AllocateOtherDeviceListStrategies) {
   config_.device_list_strategies = {"volume-mounts", "cdi-annotations",
                                     "cdi-cri"};
   StartPlugin();
@@ -315,7 +379,7 @@ TEST_F(DevicePluginTest, AllocateOtherDeviceListStrategies) {
   EXPECT_EQ(c.devices_size(), 0);
 }
 
-TEST_F(DevicePluginTest, AllocateIndexStrategyAndUnknownIds) {
+TEST_P(DevicePluginTest, AllocateIndexStrategyAndUnknownIds) {
   config_.device_id_strategy = DeviceIdStrategy::kIndex;
   StartPlugin();
   ASSERT_TRUE(kubelet_->WaitForResources({k12, k24}, kWait).ok());
@@ -334,7 +398,7 @@ TEST_F(DevicePluginTest, AllocateIndexStrategyAndUnknownIds) {
                    MigUuids(1, k1g24)[0]));
 }
 
-TEST_F(DevicePluginTest, PreferredAllocationPacksByParentGpu) {
+TEST_P(DevicePluginTest, PreferredAllocationPacksByParentGpu) {
   StartPlugin();
   ASSERT_TRUE(kubelet_->WaitForResources({k12, k24}, kWait).ok());
   std::vector<std::string> gpu0 = MigUuids(0, k1g12);
@@ -354,7 +418,7 @@ TEST_F(DevicePluginTest, PreferredAllocationPacksByParentGpu) {
               ElementsAre(gpu1[0], gpu1[1], gpu1[2]));
 }
 
-TEST_F(DevicePluginTest, XidMarksEveryDeviceOfTheGpuUnhealthyThenRecovers) {
+TEST_P(DevicePluginTest, XidMarksEveryDeviceOfTheGpuUnhealthyThenRecovers) {
   config_.health_recovery = absl::Milliseconds(600);
   StartPlugin();
   ASSERT_TRUE(kubelet_->WaitForResources({k12, k24}, kWait).ok());
@@ -395,7 +459,7 @@ TEST_F(DevicePluginTest, XidMarksEveryDeviceOfTheGpuUnhealthyThenRecovers) {
   EXPECT_TRUE(kubelet_->WaitForDevices(k12, healthy, kWait).ok());
 }
 
-TEST_F(DevicePluginTest, XidOnOneMigDeviceMarksOnlyIt) {
+TEST_P(DevicePluginTest, XidOnOneMigDeviceMarksOnlyIt) {
   StartPlugin();
   ASSERT_TRUE(kubelet_->WaitForResources({k12, k24}, kWait).ok());
   nvml::MigDevice target = (Migs(*node_, 1))[0];  // the 1g.24gb
@@ -413,7 +477,7 @@ TEST_F(DevicePluginTest, XidOnOneMigDeviceMarksOnlyIt) {
   for (const auto& d : *others) EXPECT_EQ(d.health(), "Healthy") << d.id();
 }
 
-TEST_F(DevicePluginTest, KubeletRestartLeadsToRegistrationAgain) {
+TEST_P(DevicePluginTest, KubeletRestartLeadsToRegistrationAgain) {
   StartPlugin();
   ASSERT_TRUE(kubelet_->WaitForResources({k12, k24}, kWait).ok());
   ASSERT_EQ(kubelet_->Registrations(k12), 1);
@@ -427,7 +491,7 @@ TEST_F(DevicePluginTest, KubeletRestartLeadsToRegistrationAgain) {
   EXPECT_TRUE(kubelet_->Allocate(k12, {{Ids(*devices)[0]}}).ok());
 }
 
-TEST_F(DevicePluginTest, LayoutChangeUpdatesResourcesWithoutRestart) {
+TEST_P(DevicePluginTest, LayoutChangeUpdatesResourcesWithoutRestart) {
   StartPlugin();
   ASSERT_TRUE(kubelet_->WaitForResources({k12, k24}, kWait).ok());
   // GPU 1: the 1g.24gb and one 1g.12gb make way for a 2g.24gb.
@@ -455,6 +519,11 @@ TEST_F(DevicePluginTest, LayoutChangeUpdatesResourcesWithoutRestart) {
   ASSERT_TRUE(two.ok());
   EXPECT_EQ(Ids(*two), MigUuids(1, 14));
 }
+
+INSTANTIATE_TEST_SUITE_P(Bindings, DevicePluginTest,
+                         ::testing::Values(Binding::kSimNvml,
+                                           Binding::kLibraryOverShim),
+                         BindingName);
 
 TEST(DevicePluginConfigTest, ReadsNvidiaConfigFileThenEnvironment) {
   Config c;

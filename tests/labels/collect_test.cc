@@ -113,6 +113,29 @@ TEST_F(LabelsCollectTest, StoryNodeMixedMatchesGolden) {
             ReadGolden("labels/story_mixed.txt"));
 }
 
+TEST_F(LabelsCollectTest, CudaVersionComesFromTheDriverUnlessOverridden) {
+  absl::StatusOr<sim::SimState> state = sim::NewNode("labels", {"A30-24GB"});
+  ASSERT_TRUE(state.ok()) << state.status();
+  state->cuda_driver_version = 12040;
+  auto nvml = sim::SimNvml::InMemory(*state);
+  CollectOptions o = Options(*nvml);
+  o.cuda_version.reset();
+  absl::StatusOr<Labels> from_driver = NodeLabels(*nvml, o, {});
+  ASSERT_TRUE(from_driver.ok()) << from_driver.status();
+  EXPECT_THAT(*from_driver,
+              IsSupersetOf(Labels{
+                  {"nvidia.com/cuda.runtime-version.full", "12.4"},
+                  {"nvidia.com/cuda.runtime-version.major", "12"},
+                  {"nvidia.com/cuda.runtime-version.minor", "4"},
+                  {"nvidia.com/cuda.runtime.major", "12"},
+                  {"nvidia.com/cuda.runtime.minor", "4"},
+              }));
+  o.cuda_version = CudaVersion{13, 0};
+  absl::StatusOr<Labels> overridden = NodeLabels(*nvml, o, {});
+  ASSERT_TRUE(overridden.ok()) << overridden.status();
+  EXPECT_EQ((*overridden)["nvidia.com/cuda.runtime-version.full"], "13.0");
+}
+
 TEST_F(LabelsCollectTest, StoryNodeMixedHasTheMissionLabels) {
   auto nvml = StoryNode();
   // MISSION.md step 6, less mig.config and mig.config.state (the agent's).

@@ -65,6 +65,8 @@ MIGCTL_MAP(abi::nvmlComputeInstanceProfileInfo_v2_t,
 MIGCTL_MAP(abi::nvmlComputeInstanceProfileInfo_v3_t,
            ::nvmlComputeInstanceProfileInfo_v3_t)
 MIGCTL_MAP(abi::nvmlComputeInstanceInfo_t, ::nvmlComputeInstanceInfo_t)
+MIGCTL_MAP(abi::nvmlEventSet_st, ::nvmlEventSet_st)
+MIGCTL_MAP(abi::nvmlEventData_t, ::nvmlEventData_t)
 #undef MIGCTL_MAP
 
 // ---- Structs: size, and offset and size of every field. ----
@@ -164,6 +166,13 @@ MIGCTL_FIELD(nvmlComputeInstanceProfileInfo_v3_t, name)
 MIGCTL_FIELD(nvmlComputeInstanceProfileInfo_v3_t, capabilities)
 
 MIGCTL_SIZE(nvmlComputeInstanceInfo_t)
+
+MIGCTL_SIZE(nvmlEventData_t)
+MIGCTL_FIELD(nvmlEventData_t, device)
+MIGCTL_FIELD(nvmlEventData_t, eventType)
+MIGCTL_FIELD(nvmlEventData_t, eventData)
+MIGCTL_FIELD(nvmlEventData_t, gpuInstanceId)
+MIGCTL_FIELD(nvmlEventData_t, computeInstanceId)
 MIGCTL_FIELD(nvmlComputeInstanceInfo_t, device)
 MIGCTL_FIELD(nvmlComputeInstanceInfo_t, gpuInstance)
 MIGCTL_FIELD(nvmlComputeInstanceInfo_t, id)
@@ -177,6 +186,8 @@ static_assert(
     std::is_same_v<Real<abi::nvmlGpuInstance_t>::type, ::nvmlGpuInstance_t>);
 static_assert(std::is_same_v<Real<abi::nvmlComputeInstance_t>::type,
                              ::nvmlComputeInstance_t>);
+static_assert(
+    std::is_same_v<Real<abi::nvmlEventSet_t>::type, ::nvmlEventSet_t>);
 
 // ---- Constants and enum values. ----
 static_assert(sizeof(Return) == sizeof(::nvmlReturn_t));
@@ -224,6 +235,7 @@ MIGCTL_SAME(abi::kDevicePciBusIdBufferSize, NVML_DEVICE_PCI_BUS_ID_BUFFER_SIZE)
 MIGCTL_SAME(abi::kDevicePciBusIdBufferV2Size,
             NVML_DEVICE_PCI_BUS_ID_BUFFER_V2_SIZE)
 MIGCTL_SAME(abi::kDeviceMigDisable, NVML_DEVICE_MIG_DISABLE)
+MIGCTL_SAME(abi::kEventTypeXidCriticalError, nvmlEventTypeXidCriticalError)
 MIGCTL_SAME(abi::kDeviceMigEnable, NVML_DEVICE_MIG_ENABLE)
 MIGCTL_SAME(abi::kComputeInstanceEngineProfileShared,
             NVML_COMPUTE_INSTANCE_ENGINE_PROFILE_SHARED)

@@ -84,6 +84,11 @@ std::string Show(const Process& p) {
                       " gi=", p.gi_id ? absl::StrCat(*p.gi_id) : "-",
                       " ci=", p.ci_id ? absl::StrCat(*p.ci_id) : "-");
 }
+std::string Show(const XidEvent& e) {
+  return absl::StrCat("XID ", e.xid, " GPU ", e.gpu,
+                      " gi=", e.gi_id ? absl::StrCat(*e.gi_id) : "-",
+                      " ci=", e.ci_id ? absl::StrCat(*e.ci_id) : "-");
+}
 template <typename T>
 std::string Show(const std::vector<T>& v) {
   std::vector<std::string> parts;
@@ -178,8 +183,12 @@ std::vector<Step> ReadOnlySteps() {
   std::vector<Step> steps = {
       Call("DeviceCount", [](Nvml& n) { return Show(n.DeviceCount()); }),
       Call("DriverVersion", [](Nvml& n) { return Show(n.DriverVersion()); }),
+      Call("CudaDriverVersion",
+           [](Nvml& n) { return Show(n.CudaDriverVersion()); }),
   };
   for (int gpu : {0, 1, 2, -1}) {
+    steps.push_back(Call(absl::StrCat("MinorNumber ", gpu),
+                         [gpu](Nvml& n) { return Show(n.MinorNumber(gpu)); }));
     steps.push_back(Call(absl::StrCat("GetDevice ", gpu),
                          [gpu](Nvml& n) { return Show(n.GetDevice(gpu)); }));
     steps.push_back(Call(absl::StrCat("GetMigMode ", gpu),
@@ -220,6 +229,37 @@ Step CreateGi(int gpu, int profile, std::optional<mig::Placement> at) {
       absl::StrCat("create GI ", gpu, " profile ", profile,
                    at ? Show(*at) : ""),
       [=](Nvml& n) { return Show(n.CreateGpuInstance(gpu, profile, at)); });
+}
+
+Step WaitXid(int timeout_ms) {
+  return Call(absl::StrCat("wait for XIDs ", timeout_ms, " ms"),
+              [=](Nvml& n) { return Show(n.WaitForXidEvents(timeout_ms)); });
+}
+
+Step InjectXid(int gpu, uint64_t xid, std::optional<int> gi_id,
+               std::optional<int> ci_id) {
+  return Control(absl::StrCat("XID ", xid, " on GPU ", gpu),
+                 [=](sim::SimState& s) {
+                   return sim::rules::InjectXid(s, gpu, xid, gi_id, ci_id);
+                 });
+}
+
+// Needs GPU instance 8 (1g) on GPU 0, without compute instances.
+std::vector<Step> XidSteps() {
+  return {
+      Call("CI full 1g in GI 8",
+           [](Nvml& n) { return Show(n.CreateComputeInstance(0, 8, 0)); }),
+      InjectXid(0, 13, std::nullopt, std::nullopt),  // before subscribing
+      WaitXid(0),                                    // subscribes: none
+      WaitXid(20),
+      InjectXid(1, 79, std::nullopt, std::nullopt),
+      InjectXid(0, 43, 8, 0),
+      InjectXid(0, 31, std::nullopt, std::nullopt),
+      WaitXid(1000),  // all three, in order
+      WaitXid(0),
+      InjectXid(0, 48, 8, 0),
+      WaitXid(1000),
+  };
 }
 
 std::vector<Step> Scenario() {
@@ -321,8 +361,15 @@ std::vector<Step> Scenario() {
               }),
       CreateGi(0, 19, std::nullopt),  // the injected fault
       CreateGi(0, 19, std::nullopt),
+      Control("driver 12.4, GPU 1 is /dev/nvidia5",
+              [](sim::SimState& s) {
+                s.cuda_driver_version = 12040;
+                s.gpus[1].minor_number = 5;
+                return absl::OkStatus();
+              }),
   });
   add(ReadOnlySteps());
+  add(XidSteps());
   return steps;
 }
 
@@ -337,7 +384,77 @@ TEST_F(LibraryOverShimTest, FallbacksForOlderDriversMatchToo) {
        "nvmlDeviceGetPciInfo_v3", "nvmlDeviceGetGpuInstanceProfileInfoV",
        "nvmlDeviceGetGpuInstancePossiblePlacements_v2",
        "nvmlGpuInstanceGetComputeInstanceProfileInfoV",
-       "nvmlComputeInstanceGetInfo_v2", "nvmlDeviceGetAttributes_v2"});
+       "nvmlComputeInstanceGetInfo_v2", "nvmlDeviceGetAttributes_v2",
+       "nvmlSystemGetCudaDriverVersion_v2"});
+}
+
+TEST_F(LibraryOverShimTest, XidEventsKeepGpuAndMigDevice) {
+  absl::StatusOr<std::unique_ptr<Library>> lib = Library::OpenForTest(kShim);
+  ASSERT_TRUE(lib.ok()) << lib.status();
+  ASSERT_TRUE((*lib)->SetMigMode(1, true).ok());
+  ASSERT_TRUE((*lib)->CreateGpuInstance(1, 0, std::nullopt).ok());
+  ASSERT_TRUE((*lib)->CreateComputeInstance(1, 0, 0).ok());
+  EXPECT_EQ(Show((*lib)->WaitForXidEvents(0)), "[]");
+  std::unique_ptr<sim::SimNvml> node = sim::SimNvml::FromFile(via_shim_);
+  ASSERT_TRUE(node->Update([](sim::SimState& s) {
+                    return sim::rules::InjectXid(s, 1, 94, 0, 0);
+                  })
+                  .ok());
+  ASSERT_TRUE(node->Update([](sim::SimState& s) {
+                    return sim::rules::InjectXid(s, 0, 79, std::nullopt,
+                                                 std::nullopt);
+                  })
+                  .ok());
+  EXPECT_EQ(Show((*lib)->WaitForXidEvents(1000)),
+            "[XID 94 GPU 1 gi=0 ci=0; XID 79 GPU 0 gi=- ci=-]");
+  EXPECT_EQ(Show((*lib)->WaitForXidEvents(0)), "[]");
+}
+
+// Before R450 nvmlEventSetWait had no GPU/compute instance ids: every event
+// names the whole GPU.
+TEST_F(LibraryOverShimTest, XidEventsThroughTheOldWaitNameTheWholeGpu) {
+  absl::StatusOr<std::unique_ptr<Library>> lib =
+      Library::OpenForTest(kShim, {"nvmlEventSetWait_v2"});
+  ASSERT_TRUE(lib.ok()) << lib.status();
+  ASSERT_TRUE((*lib)->SetMigMode(1, true).ok());
+  ASSERT_TRUE((*lib)->CreateGpuInstance(1, 0, std::nullopt).ok());
+  ASSERT_TRUE((*lib)->CreateComputeInstance(1, 0, 0).ok());
+  EXPECT_EQ(Show((*lib)->WaitForXidEvents(0)), "[]");
+  ASSERT_TRUE(sim::SimNvml::FromFile(via_shim_)
+                  ->Update([](sim::SimState& s) {
+                    return sim::rules::InjectXid(s, 1, 94, 0, 0);
+                  })
+                  .ok());
+  EXPECT_EQ(Show((*lib)->WaitForXidEvents(1000)), "[XID 94 GPU 1 gi=- ci=-]");
+}
+
+TEST_F(LibraryOverShimTest, MissingEventEntryPointIsFunctionNotFound) {
+  absl::StatusOr<std::unique_ptr<Library>> lib =
+      Library::OpenForTest(kShim, {"nvmlEventSetWait_v2", "nvmlEventSetWait"});
+  ASSERT_TRUE(lib.ok()) << lib.status();
+  absl::Status s = (*lib)->WaitForXidEvents(0).status();
+  EXPECT_EQ(ReturnOf(s), Return::kFunctionNotFound);
+  EXPECT_THAT(std::string(s.message()),
+              StartsWith("nvmlEventSetWait: libnvidia-ml.so.1 does not "
+                         "export it"));
+}
+
+TEST_F(LibraryOverShimTest, CudaVersionAndMinorNumbers) {
+  absl::StatusOr<std::unique_ptr<Library>> lib = Library::OpenForTest(kShim);
+  ASSERT_TRUE(lib.ok()) << lib.status();
+  EXPECT_EQ(Show((*lib)->CudaDriverVersion()), "13000");
+  EXPECT_EQ(Show((*lib)->MinorNumber(1)), "1");
+  ASSERT_TRUE(sim::SimNvml::FromFile(via_shim_)
+                  ->Update([](sim::SimState& s) {
+                    s.gpus[0].minor_number = 3;
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  EXPECT_EQ(Show((*lib)->MinorNumber(0)), "3");
+  absl::Status bad = (*lib)->MinorNumber(2).status();
+  EXPECT_EQ(ReturnOf(bad), Return::kInvalidArgument);
+  EXPECT_EQ(bad.message(),
+            "nvmlDeviceGetHandleByIndex_v2 (GPU 2): Invalid Argument");
 }
 
 TEST_F(LibraryOverShimTest, SpotChecksOfExactValues) {

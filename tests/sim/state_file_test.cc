@@ -43,13 +43,32 @@ TEST_F(StateFileTest, RoundTripsEveryField) {
   state.gpus[0].gpu_instances.push_back(
       {3, 15, {0, 2}, {{0, 7, {0, 1}, "MIG-x"}}});
   state.gpus[0].processes.push_back({9, "python", 1 << 20, 3, 0});
+  state.gpus[1].minor_number = 7;
+  state.cuda_driver_version = 12080;
   StateFile file(path_);
   ASSERT_TRUE(file.Save(state).ok());
   absl::StatusOr<SimState> loaded = file.Load();
   ASSERT_TRUE(loaded.ok()) << loaded.status();
   EXPECT_EQ(ToJson(*loaded), ToJson(state));
   EXPECT_EQ(loaded->gpus[1].model, "A30-24GB");
+  EXPECT_EQ(loaded->gpus[1].minor_number, 7);
+  EXPECT_EQ(loaded->gpus[0].minor_number, std::nullopt);
+  EXPECT_EQ(loaded->cuda_driver_version, 12080);
   EXPECT_FALSE(std::filesystem::exists(dir_ / ".node.json.tmp"));
+}
+
+TEST_F(StateFileTest, FilesWithoutLaterFieldsLoadWithTheirDefaults) {
+  nlohmann::json doc = ToJson(*NewNode("n1", {"A30-24GB"}));
+  doc.erase("cuda_driver_version");
+  ASSERT_FALSE(doc["gpus"][0].contains("minor_number"));
+  Write(doc.dump());
+  absl::StatusOr<SimState> loaded = StateFile(path_).Load();
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  EXPECT_EQ(loaded->cuda_driver_version, 13000);
+  EXPECT_EQ(loaded->gpus[0].minor_number, std::nullopt);
+  absl::StatusOr<int> minor = SimNvml::FromFile(path_)->MinorNumber(0);
+  ASSERT_TRUE(minor.ok()) << minor.status();
+  EXPECT_EQ(*minor, 0);
 }
 
 TEST_F(StateFileTest, MissingFileSaysHowToCreateOne) {

@@ -12,6 +12,7 @@
 // (one mutex serialises every call); it exists between nvmlInit and the
 // matching last nvmlShutdown.
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -20,6 +21,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <tuple>
 #include <type_traits>
 #include <vector>
@@ -49,6 +51,12 @@ struct nvmlGpuInstance_st {
 struct nvmlComputeInstance_st {
   nvmlGpuInstance_st* gpu_instance = nullptr;
   int ci_id = 0;
+};
+
+// GPU -> the sequence number of the last XID event this set has delivered
+// (or that existed when the GPU was registered).
+struct nvmlEventSet_st {
+  std::map<int, uint64_t> cursors;
 };
 
 }  // namespace migctl::nvml::abi
@@ -300,6 +308,20 @@ nvmlReturn_t nvmlSystemGetDriverVersion(char* version, unsigned int length) {
   });
 }
 
+nvmlReturn_t nvmlSystemGetCudaDriverVersion_v2(int* cudaDriverVersion) {
+  return WithSim([&](Node&, SimNvml& sim) {
+    if (cudaDriverVersion == nullptr) return Return::kInvalidArgument;
+    absl::StatusOr<int> v = sim.CudaDriverVersion();
+    if (!v.ok()) return ToReturn(v.status());
+    *cudaDriverVersion = *v;
+    return Return::kSuccess;
+  });
+}
+
+nvmlReturn_t nvmlSystemGetCudaDriverVersion(int* cudaDriverVersion) {
+  return nvmlSystemGetCudaDriverVersion_v2(cudaDriverVersion);
+}
+
 nvmlReturn_t nvmlSystemGetProcessName(unsigned int pid, char* name,
                                       unsigned int length) {
   return WithSim([&](Node&, SimNvml& sim) {
@@ -448,6 +470,20 @@ nvmlReturn_t nvmlDeviceGetCudaComputeCapability(nvmlDevice_t device, int* major,
     if (!info.ok()) return ToReturn(info.status());
     *major = info->compute_major;
     *minor = info->compute_minor;
+    return Return::kSuccess;
+  });
+}
+
+nvmlReturn_t nvmlDeviceGetMinorNumber(nvmlDevice_t device,
+                                      unsigned int* minorNumber) {
+  return WithSim([&](Node&, SimNvml& sim) {
+    if (device == nullptr || minorNumber == nullptr) {
+      return Return::kInvalidArgument;
+    }
+    if (device->mig) return Return::kNotSupported;
+    absl::StatusOr<int> minor = sim.MinorNumber(device->gpu);
+    if (!minor.ok()) return ToReturn(minor.status());
+    *minorNumber = static_cast<unsigned int>(*minor);
     return Return::kSuccess;
   });
 }
@@ -952,6 +988,106 @@ nvmlReturn_t nvmlDeviceGetComputeRunningProcesses_v3(nvmlDevice_t device,
                       : kNoInstanceId};
     }
     *infoCount = static_cast<unsigned int>(on.size());
+    return Return::kSuccess;
+  });
+}
+
+nvmlReturn_t nvmlEventSetCreate(nvmlEventSet_t* set) {
+  return WithSim([&](Node&, SimNvml&) {
+    if (set == nullptr) return Return::kInvalidArgument;
+    *set = new nvmlEventSet_st();
+    return Return::kSuccess;
+  });
+}
+
+nvmlReturn_t nvmlDeviceRegisterEvents(nvmlDevice_t device,
+                                      unsigned long long eventTypes,
+                                      nvmlEventSet_t set) {
+  return WithSim([&](Node&, SimNvml& sim) {
+    if (device == nullptr || set == nullptr) return Return::kInvalidArgument;
+    // The simulator raises XID critical errors only.
+    if ((eventTypes & ~kEventTypeXidCriticalError) != 0) {
+      return Return::kNotSupported;
+    }
+    if (device->mig) return Return::kNotSupported;
+    absl::StatusOr<SimState> state = sim.Snapshot();
+    if (!state.ok()) return ToReturn(state.status());
+    if (eventTypes != 0)
+      set->cursors.emplace(device->gpu, state->next_xid_seq - 1);
+    return Return::kSuccess;
+  });
+}
+
+namespace {
+
+// The oldest XID event `set` has not delivered yet, marked delivered.
+std::optional<SimXidEvent> TakeXidEvent(SimNvml& sim, nvmlEventSet_st& set,
+                                        Return& error) {
+  absl::StatusOr<SimState> state = sim.Snapshot();
+  if (!state.ok()) {
+    error = ToReturn(state.status());
+    return std::nullopt;
+  }
+  for (const SimXidEvent& e : state->xid_events) {
+    auto cursor = set.cursors.find(e.gpu);
+    if (cursor == set.cursors.end() || e.seq <= cursor->second) continue;
+    cursor->second = e.seq;
+    return e;
+  }
+  return std::nullopt;
+}
+
+// Polls every 10 ms, without holding the shim's lock in between.
+Return WaitForEvent(nvmlEventSet_t set, nvmlEventData_t* data,
+                    unsigned int timeoutms, bool with_instance_ids) {
+  if (set == nullptr || data == nullptr) return Return::kInvalidArgument;
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(timeoutms);
+  while (true) {
+    std::optional<SimXidEvent> event;
+    const Return r = WithSim([&](Node& node, SimNvml& sim) {
+      Return error = Return::kSuccess;
+      event = TakeXidEvent(sim, *set, error);
+      if (event) {
+        data->device = node.Device(event->gpu);
+        data->eventType = kEventTypeXidCriticalError;
+        data->eventData = event->xid;
+        if (with_instance_ids) {
+          data->gpuInstanceId = event->gi_id
+                                    ? static_cast<unsigned int>(*event->gi_id)
+                                    : kNoInstanceId;
+          data->computeInstanceId =
+              event->ci_id ? static_cast<unsigned int>(*event->ci_id)
+                           : kNoInstanceId;
+        }
+      }
+      return error;
+    });
+    if (r != Return::kSuccess || event) return r;
+    const auto now = std::chrono::steady_clock::now();
+    if (now >= deadline) return Return::kTimeout;
+    std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(
+        std::chrono::milliseconds(10), deadline - now));
+  }
+}
+
+}  // namespace
+
+nvmlReturn_t nvmlEventSetWait_v2(nvmlEventSet_t set, nvmlEventData_t* data,
+                                 unsigned int timeoutms) {
+  return WaitForEvent(set, data, timeoutms, /*with_instance_ids=*/true);
+}
+
+// The pre-R450 call: its nvmlEventData_t ends after eventData.
+nvmlReturn_t nvmlEventSetWait(nvmlEventSet_t set, nvmlEventData_t* data,
+                              unsigned int timeoutms) {
+  return WaitForEvent(set, data, timeoutms, /*with_instance_ids=*/false);
+}
+
+nvmlReturn_t nvmlEventSetFree(nvmlEventSet_t set) {
+  return WithSim([&](Node&, SimNvml&) {
+    if (set == nullptr) return Return::kInvalidArgument;
+    delete set;
     return Return::kSuccess;
   });
 }

@@ -1,0 +1,325 @@
+// Fault tests of the node agent against the API stand-in on loopback: the
+// agent killed mid-apply and restarted, a flapping label, the API server
+// restarting during a reconfiguration, and a busy instance. Every wait is
+// bounded.
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "agent/agent.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "reconcile/apply.h"
+#include "sim/gpu_rules.h"
+#include "sim/sim_nvml.h"
+#include "sim/state_file.h"
+#include "support/api_server.h"
+
+extern char** environ;
+
+namespace migctl::agent {
+namespace {
+
+using ::testing::HasSubstr;
+
+constexpr char kConfigs[] = R"(version: v1
+mig-configs:
+  custom-mig:
+    - devices: [0]
+      mig-enabled: true
+      mig-devices:
+        "1g.12gb": 2
+    - devices: [1]
+      mig-enabled: true
+      mig-devices:
+        "1g.24gb": 1
+        "1g.12gb": 5
+  all-1g.12gb:
+    - devices: all
+      mig-enabled: true
+      mig-devices:
+        "1g.12gb": 7
+  all-7g:
+    - devices: all
+      mig-enabled: true
+      mig-devices:
+        "7g.94gb": 1
+  all-2g:
+    - devices: all
+      mig-enabled: true
+      mig-devices:
+        "2g.24gb": 3
+)";
+
+// A child process; killed (SIGKILL) if still running when destroyed.
+class Child {
+ public:
+  Child(const std::vector<std::string>& args, const std::string& log) {
+    std::vector<char*> argv;
+    for (const std::string& a : args)
+      argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 1, log.c_str(),
+                                     O_WRONLY | O_CREAT | O_APPEND, 0644);
+    posix_spawn_file_actions_adddup2(&actions, 1, 2);
+    if (posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), environ) !=
+        0) {
+      pid_ = -1;
+    }
+    posix_spawn_file_actions_destroy(&actions);
+  }
+  ~Child() {
+    if (pid_ > 0 && !status_) {
+      ::kill(pid_, SIGKILL);
+      int st;
+      ::waitpid(pid_, &st, 0);
+    }
+  }
+  pid_t pid() const { return pid_; }
+  // The wait status once it exited within `timeout`.
+  std::optional<int> Wait(absl::Duration timeout) {
+    const absl::Time deadline = absl::Now() + timeout;
+    while (!status_ && absl::Now() < deadline) {
+      int st = 0;
+      if (::waitpid(pid_, &st, WNOHANG) == pid_) {
+        status_ = st;
+        break;
+      }
+      absl::SleepFor(absl::Milliseconds(20));
+    }
+    return status_;
+  }
+  // SIGTERM, then waits.
+  std::optional<int> Terminate() {
+    if (!status_) ::kill(pid_, SIGTERM);
+    return Wait(absl::Seconds(10));
+  }
+
+ private:
+  pid_t pid_ = -1;
+  std::optional<int> status_;
+};
+
+class AgentFaultTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("migctl-fault-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::create_directories(dir_);
+    ASSERT_TRUE(api_.Start().ok());
+    kubeconfig_ = (dir_ / "kubeconfig").string();
+    ASSERT_TRUE(api_.WriteKubeconfig(kubeconfig_).ok());
+    ASSERT_TRUE(api_.AddNode("gpu-node-1").ok());
+    state_ = (dir_ / "node.json").string();
+    ASSERT_TRUE(sim::StateFile(state_)
+                    .Save(*sim::NewNode("gpu-node-1", {"H100-NVL", "H100-NVL"}))
+                    .ok());
+    config_ = (dir_ / "config.yaml").string();
+    std::ofstream(config_) << kConfigs;
+    client_ = *kube::Client::FromKubeconfig(kubeconfig_);
+    nvml_ = sim::SimNvml::FromFile(state_);
+    options_.node_name = "gpu-node-1";
+    options_.health_port = -1;
+    options_.labels.mig_strategy = labels::MigStrategy::kMixed;
+    options_.collect.machine_type_file = "";
+    options_.retry_initial = absl::Milliseconds(200);
+    options_.config_poll = absl::Milliseconds(100);
+    options_.reconfigure.config_path = config_;
+    options_.reconfigure.apply.journal_path = state_ + ".journal";
+    options_.reconfigure.poll_interval = absl::Milliseconds(20);
+  }
+  void TearDown() override {
+    api_.Stop();
+    std::filesystem::remove_all(dir_);
+  }
+
+  std::string Label(const std::string& key) {
+    auto node = api_.GetObject("nodes", "", "gpu-node-1");
+    const auto& labels = (*node)["metadata"]["labels"];
+    return labels.contains(key) ? labels[key].get<std::string>() : "";
+  }
+  std::string Annotation(const std::string& key) {
+    auto node = api_.GetObject("nodes", "", "gpu-node-1");
+    const auto& meta = (*node)["metadata"];
+    if (!meta.contains("annotations") || !meta["annotations"].contains(key))
+      return "";
+    return meta["annotations"][key].get<std::string>();
+  }
+  std::string State() { return Label("nvidia.com/mig.config.state"); }
+  std::string WaitForState(const std::string& want,
+                           absl::Duration timeout = absl::Seconds(20)) {
+    const absl::Time deadline = absl::Now() + timeout;
+    std::string state;
+    while (absl::Now() < deadline) {
+      state = State();
+      if (state == want) return state;
+      absl::SleepFor(absl::Milliseconds(20));
+    }
+    return state;
+  }
+  void SetConfigLabel(const std::string& value) {
+    ASSERT_TRUE(
+        client_
+            ->PatchNodeLabels("gpu-node-1", {{"nvidia.com/mig.config", value}})
+            .ok());
+  }
+  bool Applied(const std::string& name) {
+    auto file = config::LoadMigConfig(config_);
+    return file.ok() &&
+           reconcile::AssertApplied(*nvml_, *file, name, false).ok();
+  }
+  std::vector<std::string> AgentArgs() {
+    return {MIGCTL_BINARY,
+            "--sim",
+            state_,
+            "agent",
+            "--node",
+            "gpu-node-1",
+            "--kubeconfig",
+            kubeconfig_,
+            "--config-file",
+            config_,
+            "--journal",
+            state_ + ".journal",
+            "--health-port=-1",
+            "--socket-dir",
+            (dir_ / "dp").string(),
+            "--device-plugin-poll",
+            "100"};
+  }
+
+  testing::ApiServer api_;
+  std::filesystem::path dir_;
+  std::string kubeconfig_;
+  std::string state_;
+  std::string config_;
+  std::unique_ptr<kube::Client> client_;
+  std::unique_ptr<sim::SimNvml> nvml_;
+  AgentOptions options_;
+};
+
+int Shell(const std::string& command) {
+  int st = std::system((command + " >/dev/null 2>&1").c_str());
+  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+TEST_F(AgentFaultTest, AgentKilledMidApplyAndRestartedEndsInSuccess) {
+  std::filesystem::create_directories(dir_ / "dp");
+  const std::string log = (dir_ / "agent.log").string();
+  ASSERT_EQ(Shell(std::string(MIGCTL_BINARY) + " sim fault " + state_ +
+                  " --after 3 --abort"),
+            0);
+  SetConfigLabel("custom-mig");
+  {
+    Child first(AgentArgs(), log);
+    ASSERT_GT(first.pid(), 0);
+    std::optional<int> st = first.Wait(absl::Seconds(20));
+    ASSERT_TRUE(st.has_value()) << "the agent did not die";
+    ASSERT_TRUE(WIFSIGNALED(*st));
+    EXPECT_EQ(WTERMSIG(*st), SIGKILL);
+  }
+  EXPECT_EQ(State(), "pending");
+  EXPECT_FALSE(Applied("custom-mig"));
+  Child second(AgentArgs(), log);
+  ASSERT_GT(second.pid(), 0);
+  EXPECT_EQ(WaitForState("success"), "success");
+  EXPECT_EQ(Shell(std::string(MIGCTL_BINARY) + " --sim " + state_ +
+                  " assert -f " + config_ + " -c custom-mig"),
+            0);
+  std::optional<int> st = second.Terminate();
+  ASSERT_TRUE(st.has_value());
+  EXPECT_TRUE(WIFEXITED(*st) && WEXITSTATUS(*st) == 0);
+}
+
+TEST_F(AgentFaultTest, FlappingLabelEndsInTheLastValue) {
+  Agent agent(*nvml_, *client_, options_);
+  std::jthread run(
+      [&](std::stop_token stop) { ASSERT_TRUE(agent.Run(stop).ok()); });
+  for (const char* value : {"all-1g.12gb", "all-7g", "custom-mig", "all-2g",
+                            "all-7g", "all-1g.12gb", "custom-mig", "all-2g"}) {
+    SetConfigLabel(value);
+    absl::SleepFor(absl::Milliseconds(15));
+  }
+  ASSERT_EQ(WaitForState("success"), "success");
+  // Not an earlier value's success: it settles on the last one.
+  const absl::Time deadline = absl::Now() + absl::Seconds(20);
+  while (!(Applied("all-2g") && State() == "success") &&
+         absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  EXPECT_TRUE(Applied("all-2g"));
+  EXPECT_EQ(State(), "success");
+  // And stays there (never back to pending).
+  absl::SleepFor(absl::Milliseconds(500));
+  EXPECT_EQ(State(), "success");
+  EXPECT_TRUE(Applied("all-2g"));
+}
+
+TEST_F(AgentFaultTest, ApiServerRestartDuringReconfigurationEndsInSuccess) {
+  int restarts = 0;
+  options_.reconfigure.pause_device_plugin = [&](bool paused) {
+    if (!paused || restarts > 0) return;
+    // Between `pending` and the apply: the API server goes away and comes
+    // back on the same port with the same state.
+    ++restarts;
+    api_.Stop();
+    absl::SleepFor(absl::Milliseconds(300));
+    ASSERT_TRUE(api_.Start().ok());
+  };
+  Agent agent(*nvml_, *client_, options_);
+  std::jthread run(
+      [&](std::stop_token stop) { ASSERT_TRUE(agent.Run(stop).ok()); });
+  SetConfigLabel("custom-mig");
+  ASSERT_EQ(WaitForState("success"), "success");
+  EXPECT_EQ(restarts, 1);
+  EXPECT_TRUE(Applied("custom-mig"));
+  // The agent still follows the label after the restart (watch re-opened).
+  SetConfigLabel("all-7g");
+  const absl::Time deadline = absl::Now() + absl::Seconds(20);
+  while (!(Applied("all-7g") && State() == "success") &&
+         absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  EXPECT_TRUE(Applied("all-7g"));
+  EXPECT_EQ(State(), "success");
+}
+
+TEST_F(AgentFaultTest, BusyInstanceFailsNamingThePidInAnnotationAndEvent) {
+  Agent agent(*nvml_, *client_, options_);
+  std::jthread run(
+      [&](std::stop_token stop) { ASSERT_TRUE(agent.Run(stop).ok()); });
+  SetConfigLabel("custom-mig");
+  ASSERT_EQ(WaitForState("success"), "success");
+  const int gi = nvml_->ListGpuInstances(0)->front().id;
+  ASSERT_TRUE(nvml_
+                  ->Update([&](sim::SimState& s) {
+                    return sim::rules::AttachProcess(
+                        s, 0, {4711, "notebook", 0, gi, 0});
+                  })
+                  .ok());
+  SetConfigLabel("all-7g");
+  ASSERT_EQ(WaitForState("failed"), "failed");
+  EXPECT_THAT(Annotation("migctl.dev/mig.config.failure"), HasSubstr("4711"));
+  bool event = false;
+  for (const nlohmann::json& e : api_.ListObjects("events")) {
+    if (e.value("reason", "") == "MigConfigFailed" &&
+        e.value("message", "").find("4711") != std::string::npos) {
+      event = e.value("type", "") == "Warning";
+    }
+  }
+  EXPECT_TRUE(event) << "no Warning MigConfigFailed event naming PID 4711";
+  // The busy instance is untouched.
+  EXPECT_TRUE(Applied("custom-mig"));
+}
+
+}  // namespace
+}  // namespace migctl::agent
