@@ -17,6 +17,7 @@
 #include "gtest/gtest.h"
 #include "sim/sim_nvml.h"
 #include "sim/state_file.h"
+#include "simulated_cluster.h"
 #include "support/api_server.h"
 #include "support/kubelet_stand_in.h"
 
@@ -35,74 +36,17 @@ std::string Sh(const std::string& command, int* code = nullptr) {
   return out;
 }
 
-class AgentE2eTest : public ::testing::Test {
+class AgentE2eTest : public SimulatedClusterTest {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("migctl-e2e-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::create_directories(dir_);
-    ASSERT_TRUE(api_.Start().ok());
-    kubeconfig_ = (dir_ / "kubeconfig").string();
-    ASSERT_TRUE(api_.WriteKubeconfig(kubeconfig_).ok());
-    ASSERT_TRUE(api_.AddNode("gpu-node-1").ok());
-    state_ = (dir_ / "node.json").string();
-    ASSERT_TRUE(sim::StateFile(state_)
-                    .Save(*sim::NewNode("gpu-node-1", {"H100-NVL", "H100-NVL"}))
-                    .ok());
-    client_ = *kube::Client::FromKubeconfig(kubeconfig_);
-    nvml_ = sim::SimNvml::FromFile(state_);
-    options_.node_name = "gpu-node-1";
+    SimulatedClusterTest::SetUp();
     options_.health_port = 0;
-    options_.labels.mig_strategy = labels::MigStrategy::kMixed;
-    options_.collect.machine_type_file = "";
-    options_.retry_initial = absl::Milliseconds(200);
-    options_.config_poll = absl::Milliseconds(100);
-    options_.reconfigure.config_path =
-        std::string(MIGCTL_SOURCE_DIR) + "/examples/custom-mig.yaml";
-    options_.reconfigure.apply.journal_path = state_ + ".journal";
-    options_.reconfigure.poll_interval = absl::Milliseconds(20);
-  }
-  void TearDown() override {
-    api_.Stop();
-    std::filesystem::remove_all(dir_);
   }
 
   std::string Kubectl(const std::string& args, int* code = nullptr) {
     return Sh("/usr/bin/kubectl --kubeconfig " + kubeconfig_ + " " + args,
               code);
   }
-
-  std::map<std::string, std::string> NodeLabels() {
-    std::map<std::string, std::string> out;
-    auto node = api_.GetObject("nodes", "", "gpu-node-1");
-    for (const auto& [k, v] : (*node)["metadata"]["labels"].items()) out[k] = v;
-    return out;
-  }
-
-  // Waits until the state label is `want` (or a terminal state).
-  std::string WaitForState(const std::string& want,
-                           absl::Duration timeout = absl::Seconds(20)) {
-    const absl::Time deadline = absl::Now() + timeout;
-    std::string state;
-    while (absl::Now() < deadline) {
-      auto labels = NodeLabels();
-      state = labels.contains("nvidia.com/mig.config.state")
-                  ? labels["nvidia.com/mig.config.state"]
-                  : "";
-      if (state == want) return state;
-      absl::SleepFor(absl::Milliseconds(50));
-    }
-    return state;
-  }
-
-  testing::ApiServer api_;
-  std::filesystem::path dir_;
-  std::string kubeconfig_;
-  std::string state_;
-  std::unique_ptr<kube::Client> client_;
-  std::unique_ptr<sim::SimNvml> nvml_;
-  AgentOptions options_;
 };
 
 TEST_F(AgentE2eTest,

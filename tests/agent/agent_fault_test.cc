@@ -19,6 +19,7 @@
 #include "sim/gpu_rules.h"
 #include "sim/sim_nvml.h"
 #include "sim/state_file.h"
+#include "simulated_cluster.h"
 #include "support/api_server.h"
 
 extern char** environ;
@@ -108,64 +109,15 @@ class Child {
   std::optional<int> status_;
 };
 
-class AgentFaultTest : public ::testing::Test {
+class AgentFaultTest : public SimulatedClusterTest {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("migctl-fault-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::create_directories(dir_);
-    ASSERT_TRUE(api_.Start().ok());
-    kubeconfig_ = (dir_ / "kubeconfig").string();
-    ASSERT_TRUE(api_.WriteKubeconfig(kubeconfig_).ok());
-    ASSERT_TRUE(api_.AddNode("gpu-node-1").ok());
-    state_ = (dir_ / "node.json").string();
-    ASSERT_TRUE(sim::StateFile(state_)
-                    .Save(*sim::NewNode("gpu-node-1", {"H100-NVL", "H100-NVL"}))
-                    .ok());
+    SimulatedClusterTest::SetUp();
     config_ = (dir_ / "config.yaml").string();
     std::ofstream(config_) << kConfigs;
-    client_ = *kube::Client::FromKubeconfig(kubeconfig_);
-    nvml_ = sim::SimNvml::FromFile(state_);
-    options_.node_name = "gpu-node-1";
-    options_.health_port = -1;
-    options_.labels.mig_strategy = labels::MigStrategy::kMixed;
-    options_.collect.machine_type_file = "";
-    options_.retry_initial = absl::Milliseconds(200);
-    options_.config_poll = absl::Milliseconds(100);
     options_.reconfigure.config_path = config_;
-    options_.reconfigure.apply.journal_path = state_ + ".journal";
-    options_.reconfigure.poll_interval = absl::Milliseconds(20);
-  }
-  void TearDown() override {
-    api_.Stop();
-    std::filesystem::remove_all(dir_);
   }
 
-  std::string Label(const std::string& key) {
-    auto node = api_.GetObject("nodes", "", "gpu-node-1");
-    const auto& labels = (*node)["metadata"]["labels"];
-    return labels.contains(key) ? labels[key].get<std::string>() : "";
-  }
-  std::string Annotation(const std::string& key) {
-    auto node = api_.GetObject("nodes", "", "gpu-node-1");
-    const auto& meta = (*node)["metadata"];
-    if (!meta.contains("annotations") || !meta["annotations"].contains(key))
-      return "";
-    return meta["annotations"][key].get<std::string>();
-  }
-  std::string State() { return Label("nvidia.com/mig.config.state"); }
-  std::string WaitForState(const std::string& want,
-                           absl::Duration timeout = absl::Seconds(20)) {
-    const absl::Time deadline = absl::Now() + timeout;
-    std::string state;
-    while (absl::Now() < deadline) {
-      state = State();
-      if (state == want) return state;
-      absl::SleepFor(absl::Milliseconds(20));
-    }
-    return state;
-  }
   void SetConfigLabel(const std::string& value) {
     ASSERT_TRUE(
         client_
@@ -197,14 +149,7 @@ class AgentFaultTest : public ::testing::Test {
             "100"};
   }
 
-  testing::ApiServer api_;
-  std::filesystem::path dir_;
-  std::string kubeconfig_;
-  std::string state_;
   std::string config_;
-  std::unique_ptr<kube::Client> client_;
-  std::unique_ptr<sim::SimNvml> nvml_;
-  AgentOptions options_;
 };
 
 int Shell(const std::string& command) {
