@@ -173,6 +173,10 @@ class Parser {
         configs,
         [&](const std::string& name, const YAML::Node& name_node,
             const YAML::Node& list) -> absl::Status {
+          if (!IsValidUtf8(name)) {
+            return Error(name_node, "config name is not valid UTF-8",
+                         "expected a UTF-8 string");
+          }
           if (list.IsNull() || (list.IsSequence() && list.size() == 0)) {
             return ValueError(
                 name_node, list,

@@ -28,6 +28,10 @@ absl::Status ErrorAt(const Mark& mark, absl::string_view problem,
 // The error for a document yaml-cpp cannot parse.
 absl::Status YamlSyntaxError(absl::string_view file, const YAML::Exception& e);
 
+// True when `text` is well-formed UTF-8 (YAML documents must be; yaml-cpp
+// does not check, and its emitter rewrites bytes that are not).
+bool IsValidUtf8(absl::string_view text);
+
 // The whole file; errno's status naming the path when it cannot be read.
 absl::StatusOr<std::string> ReadTextFile(const std::string& path);
 

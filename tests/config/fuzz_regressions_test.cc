@@ -1,0 +1,54 @@
+// Inputs the mig_config fuzzer found (fuzz/regressions/mig_config/): each is
+// refused with an error naming the problem and its position, or parses and
+// writes back to a document that parses equal.
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "config/mig_config.h"
+#include "config/yaml_support.h"
+#include "gtest/gtest.h"
+
+namespace migctl::config {
+namespace {
+
+TEST(MigConfigFuzzRegressionsTest, ConfigNameThatIsNotUtf8IsRefused) {
+  const std::string path =
+      std::string(MIGCTL_SOURCE_DIR) +
+      "/fuzz/regressions/mig_config/config-name-not-utf8.yaml";
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  absl::StatusOr<MigConfigFile> parsed = ParseMigConfig(text.str(), "f.yaml");
+  EXPECT_EQ(parsed.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(
+      parsed.status().message(),
+      "f.yaml:38:3: config name is not valid UTF-8; expected a UTF-8 string");
+}
+
+TEST(MigConfigFuzzRegressionsTest, Utf8Validation) {
+  EXPECT_TRUE(IsValidUtf8("all-1g.10gb"));
+  EXPECT_TRUE(IsValidUtf8("gr\xc3\xbc\xc3\x9f"));             // "grüß"
+  EXPECT_TRUE(IsValidUtf8("\xe2\x82\xac \xf0\x9f\x98\x80"));  // € 😀
+  EXPECT_FALSE(IsValidUtf8("all-\xff"));
+  EXPECT_FALSE(IsValidUtf8("\xc3"));              // truncated
+  EXPECT_FALSE(IsValidUtf8("\xc0\xaf"));          // overlong "/"
+  EXPECT_FALSE(IsValidUtf8("\xed\xa0\x80"));      // surrogate
+  EXPECT_FALSE(IsValidUtf8("\xf4\x90\x80\x80"));  // past U+10FFFF
+}
+
+TEST(MigConfigFuzzRegressionsTest, Utf8ConfigNamesRoundTrip) {
+  absl::StatusOr<MigConfigFile> parsed = ParseMigConfig(
+      "version: v1\nmig-configs:\n  \"gr\xc3\xbc\xc3\x9f\":\n    - devices: "
+      "all\n"
+      "      mig-enabled: false\n",
+      "f.yaml");
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  absl::StatusOr<MigConfigFile> again =
+      ParseMigConfig(WriteMigConfig(*parsed), "w.yaml");
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(*again, *parsed);
+}
+
+}  // namespace
+}  // namespace migctl::config
