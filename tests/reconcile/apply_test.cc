@@ -20,20 +20,6 @@
 namespace migctl::reconcile {
 namespace {
 
-constexpr char kStoryConfig[] = R"(version: v1
-mig-configs:
-  custom-mig:
-    - devices: [0]
-      mig-enabled: true
-      mig-devices:
-        "1g.12gb": 2
-    - devices: [1]
-      mig-enabled: true
-      mig-devices:
-        "1g.24gb": 1
-        "1g.12gb": 5
-)";
-
 // NVIDIA-style configs with one entry per GPU model (device-filter).
 constexpr char kTransitions[] = R"(version: v1
 mig-configs:
@@ -69,6 +55,14 @@ mig-configs:
       mig-devices: {"3g.47gb": 2}
 )";
 
+// The story's config (MISSION.md), as the demo and the CLI tests use it.
+config::MigConfigFile StoryConfig() {
+  absl::StatusOr<config::MigConfigFile> f = config::LoadMigConfig(
+      std::string(MIGCTL_SOURCE_DIR) + "/examples/custom-mig.yaml");
+  EXPECT_TRUE(f.ok()) << f.status();
+  return *f;
+}
+
 config::MigConfigFile Parse(const char* yaml) {
   absl::StatusOr<config::MigConfigFile> f =
       config::ParseMigConfig(yaml, "test.yaml");
@@ -89,7 +83,7 @@ absl::StatusOr<ApplyResult> Apply(nvml::Nvml& nvml,
 
 TEST(ApplyTest, StoryConfigGivesTheStoryLayoutAndIsIdempotent) {
   auto node = Node({"H100-NVL", "H100-NVL"});
-  config::MigConfigFile f = Parse(kStoryConfig);
+  config::MigConfigFile f = StoryConfig();
   auto first = Apply(*node, f, "custom-mig");
   ASSERT_TRUE(first.ok()) << first.status();
   EXPECT_FALSE(first->pending());
@@ -113,7 +107,7 @@ TEST(ApplyTest, StoryConfigGivesTheStoryLayoutAndIsIdempotent) {
 
 TEST(ApplyTest, AssertNamesWhatDiffersAndUnmatchedGpus) {
   auto node = Node({"H100-NVL", "H100-NVL"});
-  config::MigConfigFile f = Parse(kStoryConfig);
+  config::MigConfigFile f = StoryConfig();
   absl::Status s = AssertApplied(*node, f, "custom-mig", false);
   EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(std::string(s.message()),
@@ -166,7 +160,7 @@ TEST(ApplyTest, ModeChangeOnABusyGpuIsReportedPending) {
 
 TEST(ApplyTest, ExportRoundTripsThroughAssert) {
   auto node = Node({"H100-NVL", "H100-NVL"});
-  ASSERT_TRUE(Apply(*node, Parse(kStoryConfig), "custom-mig").ok());
+  ASSERT_TRUE(Apply(*node, StoryConfig(), "custom-mig").ok());
   auto exported = ExportConfig(*node, "current");
   ASSERT_TRUE(exported.ok());
   auto reparsed =
@@ -178,7 +172,7 @@ TEST(ApplyTest, ExportRoundTripsThroughAssert) {
 
 TEST(ApplyTest, StaleJournalIsClearedWhenNothingIsLeftToDo) {
   auto node = Node({"H100-NVL", "H100-NVL"});
-  config::MigConfigFile f = Parse(kStoryConfig);
+  config::MigConfigFile f = StoryConfig();
   ASSERT_TRUE(Apply(*node, f, "custom-mig").ok());
   const std::string journal = (std::filesystem::temp_directory_path() /
                                ("migctl-stale-" + std::to_string(::getpid())))
