@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "absl/time/clock.h"
+#include "bench_record.h"
 #include "config/mig_config.h"
 #include "kube/client.h"
 #include "reconcile/apply.h"
@@ -170,6 +171,10 @@ void Print(const char* mode, Result r) {
     return;
   }
   const double p50 = r.ms[r.ms.size() / 2];
+  migctl::bench::EmitRecord(
+      {"agent", mode, "label change → success (p50)", "ms", p50});
+  migctl::bench::EmitRecord(
+      {"agent", mode, "resident memory (VmRSS)", "MiB", r.rss_kib / 1024.0});
   std::printf("| %s | %.0f | %.0f | %.0f | %.1f |%s\n", mode, r.ms.front(), p50,
               r.ms.back(), r.rss_kib / 1024.0,
               r.timeouts ? " (timeouts!)" : "");

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_record.h"
 #include "deviceplugin/resource_server.h"
 #include "deviceplugin/resources.h"
 #include "grpcpp/create_channel.h"
@@ -92,5 +93,10 @@ int main(int argc, char** argv) {
       "Allocate over a unix socket, %d calls (1 device each)\n"
       "p50 %.1f us  p90 %.1f us  p99 %.1f us  max %.1f us\n",
       calls, pct(0.50), pct(0.90), pct(0.99), micros.back());
+  const std::string name = std::to_string(calls) + " calls, unix socket";
+  migctl::bench::EmitRecord(
+      {"allocate", name, "Allocate p50", "µs", pct(0.50)});
+  migctl::bench::EmitRecord(
+      {"allocate", name, "Allocate p99", "µs", pct(0.99)});
   return 0;
 }

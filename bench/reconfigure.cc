@@ -6,8 +6,10 @@
 #include <chrono>
 #include <cstdio>
 #include <random>
+#include <string>
 #include <vector>
 
+#include "bench_record.h"
 #include "mig/catalogue.h"
 #include "mig/layout.h"
 #include "reconcile/plan.h"
@@ -99,6 +101,16 @@ int main(int argc, char** argv) {
                 t.baseline_destroyed, t.baseline_created,
                 100.0 * spared / std::max(1L, t.baseline_destroyed),
                 t.plan_us / t.transitions, t.worst_us);
+    using migctl::bench::EmitRecord;
+    const std::string baseline = "destroy-all (mig-parted)";
+    EmitRecord({"reconfigure", key, "GPU instances destroyed", "instances",
+                static_cast<double>(t.destroyed), true, baseline,
+                static_cast<double>(t.baseline_destroyed)});
+    EmitRecord({"reconfigure", key, "GPU instances created", "instances",
+                static_cast<double>(t.created), true, baseline,
+                static_cast<double>(t.baseline_created)});
+    EmitRecord({"reconfigure", key, "plan time per GPU (mean)", "µs",
+                t.plan_us / t.transitions});
   }
   return 0;
 }

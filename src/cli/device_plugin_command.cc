@@ -114,6 +114,9 @@ absl::Status RunDevicePlugin(Context& ctx, const DevicePluginFlags& f) {
   });
   absl::Status status = plugin.Run();
   done = true;
+  // SIGTERM is blocked in every thread and taken by the waiter's sigwait:
+  // this wakes the waiter, it does not kill it.
+  // NOLINTNEXTLINE(bugprone-bad-signal-to-kill-thread)
   pthread_kill(waiter.native_handle(), SIGTERM);
   waiter.join();
   pthread_sigmask(SIG_SETMASK, &old, nullptr);

@@ -53,6 +53,7 @@ absl::StatusOr<v1beta1::ContainerAllocateResponse> AllocateContainer(
         unknown.size() > 1 ? "s" : "", ": ", absl::StrJoin(unknown, ", ")));
   }
   std::vector<std::string> visible;
+  visible.reserve(chosen.size());
   for (const Device* d : chosen) {
     visible.push_back(config.device_id_strategy == DeviceIdStrategy::kIndex
                           ? d->index
@@ -61,6 +62,7 @@ absl::StatusOr<v1beta1::ContainerAllocateResponse> AllocateContainer(
 
   v1beta1::ContainerAllocateResponse r;
   std::vector<std::string> cdi_names;
+  cdi_names.reserve(visible.size());
   for (const std::string& v : visible) {
     cdi_names.push_back(absl::StrCat("nvidia.com/gpu=", v));
   }

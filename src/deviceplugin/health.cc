@@ -32,8 +32,8 @@ std::map<uint64_t, bool> ParseXids(const std::optional<std::string>& text) {
 
 }  // namespace
 
-XidFilter XidFilter::FromEnvironment(std::optional<std::string> disable,
-                                     std::optional<std::string> enable) {
+XidFilter XidFilter::FromEnvironment(const std::optional<std::string>& disable,
+                                     const std::optional<std::string>& enable) {
   XidFilter f;
   f.disabled_ = ParseXids(disable);
   for (uint64_t xid : kIgnoredXids) f.disabled_[xid] = true;

@@ -28,8 +28,8 @@ namespace migctl::deviceplugin {
 
 class XidFilter {
  public:
-  static XidFilter FromEnvironment(std::optional<std::string> disable,
-                                   std::optional<std::string> enable);
+  static XidFilter FromEnvironment(const std::optional<std::string>& disable,
+                                   const std::optional<std::string>& enable);
   // Health checks are off entirely.
   bool AllDisabled() const;
   bool IsDisabled(uint64_t xid) const;

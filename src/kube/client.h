@@ -57,6 +57,9 @@ enum class WatchEventType { kAdded, kModified, kDeleted, kBookmark };
 
 std::string_view WatchEventTypeName(WatchEventType type);
 
+// An event of a watch. (The NOLINT: clang-tidy 14 reads nlohmann::json's
+// noexcept move as throwing.)
+// NOLINTNEXTLINE(bugprone-exception-escape)
 struct WatchEvent {
   WatchEventType type;
   // The object; for kBookmark only kind and metadata.resourceVersion.

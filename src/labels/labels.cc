@@ -119,7 +119,7 @@ void WholeGpuLabels(Labels& out, const GpuFacts& gpu, int count,
   ResourceLabeler rl(std::string(kGpuResource), sharing);
   rl.Base(out, count, {gpu.name});
   // nvmlDeviceGetMemoryInfo total in MiB, rounded down.
-  const uint64_t memory_mib = gpu.memory_total_bytes / (1024 * 1024);
+  const uint64_t memory_mib = gpu.memory_total_bytes / (uint64_t{1024} * 1024);
   if (memory_mib != 0) rl.Set(out, "memory", memory_mib);
   if (gpu.compute_major != 0) {
     rl.Set(out, "family", ArchFamily(gpu.compute_major, gpu.compute_minor));

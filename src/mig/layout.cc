@@ -12,12 +12,6 @@
 namespace migctl::mig {
 namespace {
 
-std::string ProfileLabel(const GpuModel& model, int profile_id) {
-  const GpuInstanceProfile* p = model.FindProfileById(profile_id);
-  if (p == nullptr) return absl::StrCat("profile ID ", profile_id);
-  return absl::StrCat(p->name, " (ID ", p->id, ")");
-}
-
 std::string SliceList(uint32_t mask, int slices) {
   std::vector<int> free;
   for (int i = 0; i < slices; ++i) {
@@ -250,6 +244,7 @@ absl::StatusOr<Layout> FitProfiles(const GpuModel& model,
   };
   if (!place(0, taken, 0)) {
     std::vector<std::string> names;
+    names.reserve(pending.size());
     for (const GpuInstanceProfile* p : pending) names.push_back(p->name);
     return absl::ResourceExhaustedError(absl::StrCat(
         "no placement fits ", absl::StrJoin(names, ", "),

@@ -108,7 +108,8 @@ int ProfileMemoryGb(uint64_t instance_memory_mb, uint64_t gpu_memory_bytes) {
   double share = static_cast<double>(instance_memory_mb * kMiB) /
                  static_cast<double>(gpu_memory_bytes);
   share = std::ceil(share * kEighths) / kEighths;
-  double gpu_gb = static_cast<double>((gpu_memory_bytes + kGiB - 1) / kGiB);
+  const uint64_t gpu_gib = (gpu_memory_bytes + kGiB - 1) / kGiB;  // rounded up
+  double gpu_gb = static_cast<double>(gpu_gib);
   return static_cast<int>(std::round(share * gpu_gb));
 }
 

@@ -169,8 +169,12 @@
 
 namespace migctl::nvml::abi {
 
+// `ret` is a type and `params` a parameter list: neither can be
+// parenthesised.
+// NOLINTBEGIN(bugprone-macro-parentheses)
 #define MIGCTL_NVML_DECLARE_FN(ret, name, params, args) \
   using name##_fn = ret(*) params;
+// NOLINTEND(bugprone-macro-parentheses)
 MIGCTL_NVML_ENTRY_POINTS(MIGCTL_NVML_DECLARE_FN)
 #undef MIGCTL_NVML_DECLARE_FN
 

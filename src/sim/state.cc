@@ -102,10 +102,11 @@ class Reader {
   do {                                                    \
     auto migctl_read_ = (expr);                           \
     if (!migctl_read_.ok()) return migctl_read_.status(); \
-    lhs = *migctl_read_;                                  \
+    (lhs) = *migctl_read_;                                \
   } while (0)
 
-absl::StatusOr<mig::Placement> ReadPlacement(const json& j, std::string path) {
+absl::StatusOr<mig::Placement> ReadPlacement(const json& j,
+                                             const std::string& path) {
   Reader r(j, path);
   if (auto s = r.Check(); !s.ok()) return s;
   mig::Placement p;

@@ -17,10 +17,14 @@
     if (!migctl_status_.ok()) return migctl_status_; \
   } while (0)
 
+// `statusor` is a name being declared and `lhs` may be a declaration
+// (`auto x`), so neither can be parenthesised.
+// NOLINTBEGIN(bugprone-macro-parentheses)
 #define MIGCTL_ASSIGN_OR_RETURN_IMPL(statusor, lhs, rexpr) \
   auto statusor = (rexpr);                                 \
   if (!statusor.ok()) return std::move(statusor).status(); \
   lhs = std::move(statusor).value()
+// NOLINTEND(bugprone-macro-parentheses)
 
 #define ASSIGN_OR_RETURN(lhs, rexpr)                                           \
   MIGCTL_ASSIGN_OR_RETURN_IMPL(MIGCTL_CONCAT(migctl_statusor_, __LINE__), lhs, \

@@ -18,7 +18,6 @@
 #include <cstring>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
@@ -26,8 +25,10 @@
 #include <type_traits>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
 #include "nvml/abi.h"
 #include "nvml/entry_points.h"
 #include "nvml/error.h"
@@ -70,17 +71,10 @@ using ::migctl::nvml::Return;
 constexpr char kStateVariable[] = "MIGCTL_SIM_STATE";
 constexpr unsigned int kMaxProfileIndex = 32;
 
-class Node {
+// The handles the shim has given out, interned. Reached only through
+// WithSim, under Node::mu.
+class Handles {
  public:
-  static Node& Get() {
-    static Node node;
-    return node;
-  }
-
-  std::mutex mu;
-  std::unique_ptr<SimNvml> sim;
-  int init_count = 0;
-
   nvmlDevice_st* Device(int gpu) { return Intern(devices_, {gpu, -1, -1}); }
   nvmlDevice_st* MigDevice(int gpu, int gi_id, int ci_id) {
     return Intern(devices_, {gpu, gi_id, ci_id});
@@ -116,17 +110,33 @@ class Node {
   std::map<Key, std::unique_ptr<nvmlComputeInstance_st>> compute_instances_;
 };
 
+// The process-wide simulated node: the SimNvml between nvmlInit and the last
+// nvmlShutdown, and the handles given out.
+class Node {
+ public:
+  static Node& Get() {
+    static Node node;
+    return node;
+  }
+
+  absl::Mutex mu;
+  std::unique_ptr<SimNvml> sim ABSL_GUARDED_BY(mu);
+  int init_count ABSL_GUARDED_BY(mu) = 0;
+  Handles handles ABSL_GUARDED_BY(mu);
+};
+
 Return ToReturn(const absl::Status& status) {
   return nvml::ReturnOf(status).value_or(Return::kUnknown);
 }
 
-// Runs `call(node, sim)` under the lock once NVML is initialised.
+// Runs `call(handles, sim)` under the lock once NVML is initialised; the
+// references are valid during the call only.
 template <typename F>
 Return WithSim(F&& call) {
   Node& node = Node::Get();
-  std::lock_guard<std::mutex> lock(node.mu);
+  absl::MutexLock lock(&node.mu);
   if (node.sim == nullptr) return Return::kUninitialized;
-  return call(node, *node.sim);
+  return call(node.handles, *node.sim);
 }
 
 Return CopyString(absl::string_view s, char* out, unsigned int length) {
@@ -262,7 +272,7 @@ bool MigEnabled(SimNvml& sim, int gpu) {
 
 nvmlReturn_t nvmlInit_v2() {
   Node& node = Node::Get();
-  std::lock_guard<std::mutex> lock(node.mu);
+  absl::MutexLock lock(&node.mu);
   if (node.init_count > 0) {
     ++node.init_count;
     return Return::kSuccess;
@@ -290,7 +300,7 @@ nvmlReturn_t nvmlInit() { return nvmlInit_v2(); }
 
 nvmlReturn_t nvmlShutdown() {
   Node& node = Node::Get();
-  std::lock_guard<std::mutex> lock(node.mu);
+  absl::MutexLock lock(&node.mu);
   if (node.init_count == 0) return Return::kUninitialized;
   if (--node.init_count == 0) node.sim.reset();
   return Return::kSuccess;
@@ -301,7 +311,7 @@ const char* nvmlErrorString(nvmlReturn_t result) {
 }
 
 nvmlReturn_t nvmlSystemGetDriverVersion(char* version, unsigned int length) {
-  return WithSim([&](Node&, SimNvml& sim) {
+  return WithSim([&](Handles&, SimNvml& sim) {
     absl::StatusOr<std::string> v = sim.DriverVersion();
     if (!v.ok()) return ToReturn(v.status());
     return CopyString(*v, version, length);
@@ -309,7 +319,7 @@ nvmlReturn_t nvmlSystemGetDriverVersion(char* version, unsigned int length) {
 }
 
 nvmlReturn_t nvmlSystemGetCudaDriverVersion_v2(int* cudaDriverVersion) {
-  return WithSim([&](Node&, SimNvml& sim) {
+  return WithSim([&](Handles&, SimNvml& sim) {
     if (cudaDriverVersion == nullptr) return Return::kInvalidArgument;
     absl::StatusOr<int> v = sim.CudaDriverVersion();
     if (!v.ok()) return ToReturn(v.status());
@@ -324,7 +334,7 @@ nvmlReturn_t nvmlSystemGetCudaDriverVersion(int* cudaDriverVersion) {
 
 nvmlReturn_t nvmlSystemGetProcessName(unsigned int pid, char* name,
                                       unsigned int length) {
-  return WithSim([&](Node&, SimNvml& sim) {
+  return WithSim([&](Handles&, SimNvml& sim) {
     absl::StatusOr<int> count = sim.DeviceCount();
     if (!count.ok()) return ToReturn(count.status());
     for (int gpu = 0; gpu < *count; ++gpu) {
@@ -339,7 +349,7 @@ nvmlReturn_t nvmlSystemGetProcessName(unsigned int pid, char* name,
 }
 
 nvmlReturn_t nvmlDeviceGetCount_v2(unsigned int* deviceCount) {
-  return WithSim([&](Node&, SimNvml& sim) {
+  return WithSim([&](Handles&, SimNvml& sim) {
     if (deviceCount == nullptr) return Return::kInvalidArgument;
     absl::StatusOr<int> count = sim.DeviceCount();
     if (!count.ok()) return ToReturn(count.status());
@@ -354,7 +364,7 @@ nvmlReturn_t nvmlDeviceGetCount(unsigned int* deviceCount) {
 
 nvmlReturn_t nvmlDeviceGetHandleByIndex_v2(unsigned int index,
                                            nvmlDevice_t* device) {
-  return WithSim([&](Node& node, SimNvml& sim) {
+  return WithSim([&](Handles& node, SimNvml& sim) {
     if (device == nullptr) return Return::kInvalidArgument;
     absl::StatusOr<int> count = sim.DeviceCount();
     if (!count.ok()) return ToReturn(count.status());
@@ -373,7 +383,7 @@ nvmlReturn_t nvmlDeviceGetHandleByIndex(unsigned int index,
 
 nvmlReturn_t nvmlDeviceGetName(nvmlDevice_t device, char* name,
                                unsigned int length) {
-  return WithSim([&](Node&, SimNvml& sim) {
+  return WithSim([&](Handles&, SimNvml& sim) {
     if (device == nullptr) return Return::kInvalidArgument;
     absl::StatusOr<nvml::DeviceInfo> info = sim.GetDevice(device->gpu);
     if (!info.ok()) return ToReturn(info.status());
@@ -390,7 +400,7 @@ nvmlReturn_t nvmlDeviceGetName(nvmlDevice_t device, char* name,
 
 nvmlReturn_t nvmlDeviceGetUUID(nvmlDevice_t device, char* uuid,
                                unsigned int length) {
-  return WithSim([&](Node&, SimNvml& sim) {
+  return WithSim([&](Handles&, SimNvml& sim) {
     if (device == nullptr) return Return::kInvalidArgument;
     if (device->mig) {
       absl::StatusOr<nvml::MigDevice> m = FindMigDevice(sim, *device);
@@ -404,7 +414,7 @@ nvmlReturn_t nvmlDeviceGetUUID(nvmlDevice_t device, char* uuid,
 }
 
 nvmlReturn_t nvmlDeviceGetPciInfo_v3(nvmlDevice_t device, nvmlPciInfo_t* pci) {
-  return WithSim([&](Node&, SimNvml& sim) {
+  return WithSim([&](Handles&, SimNvml& sim) {
     if (device == nullptr || pci == nullptr) return Return::kInvalidArgument;
     absl::StatusOr<nvml::DeviceInfo> info = sim.GetDevice(device->gpu);
     if (!info.ok()) return ToReturn(info.status());
@@ -430,7 +440,7 @@ nvmlReturn_t nvmlDeviceGetPciInfo_v2(nvmlDevice_t device, nvmlPciInfo_t* pci) {
 
 nvmlReturn_t nvmlDeviceGetMemoryInfo(nvmlDevice_t device,
                                      nvmlMemory_t* memory) {
-  return WithSim([&](Node&, SimNvml& sim) {
+  return WithSim([&](Handles&, SimNvml& sim) {
     if (device == nullptr || memory == nullptr) {
       return Return::kInvalidArgument;
     }
@@ -451,7 +461,7 @@ nvmlReturn_t nvmlDeviceGetMemoryInfo(nvmlDevice_t device,
 
 nvmlReturn_t nvmlDeviceGetArchitecture(nvmlDevice_t device,
                                        nvmlDeviceArchitecture_t* arch) {
-  return WithSim([&](Node&, SimNvml& sim) {
+  return WithSim([&](Handles&, SimNvml& sim) {
     if (device == nullptr || arch == nullptr) return Return::kInvalidArgument;
     absl::StatusOr<nvml::DeviceInfo> info = sim.GetDevice(device->gpu);
     if (!info.ok()) return ToReturn(info.status());
@@ -462,7 +472,7 @@ nvmlReturn_t nvmlDeviceGetArchitecture(nvmlDevice_t device,
 
 nvmlReturn_t nvmlDeviceGetCudaComputeCapability(nvmlDevice_t device, int* major,
                                                 int* minor) {
-  return WithSim([&](Node&, SimNvml& sim) {
+  return WithSim([&](Handles&, SimNvml& sim) {
     if (device == nullptr || major == nullptr || minor == nullptr) {
       return Return::kInvalidArgument;
     }
@@ -476,7 +486,7 @@ nvmlReturn_t nvmlDeviceGetCudaComputeCapability(nvmlDevice_t device, int* major,
 
 nvmlReturn_t nvmlDeviceGetMinorNumber(nvmlDevice_t device,
                                       unsigned int* minorNumber) {
-  return WithSim([&](Node&, SimNvml& sim) {
+  return WithSim([&](Handles&, SimNvml& sim) {
     if (device == nullptr || minorNumber == nullptr) {
       return Return::kInvalidArgument;
     }
@@ -491,7 +501,7 @@ nvmlReturn_t nvmlDeviceGetMinorNumber(nvmlDevice_t device,
 nvmlReturn_t nvmlDeviceGetMigMode(nvmlDevice_t device,
                                   unsigned int* currentMode,
                                   unsigned int* pendingMode) {
-  return WithSim([&](Node&, SimNvml& sim) {
+  return WithSim([&](Handles&, SimNvml& sim) {
     if (device == nullptr || currentMode == nullptr || pendingMode == nullptr) {
       return Return::kInvalidArgument;
     }
@@ -505,7 +515,7 @@ nvmlReturn_t nvmlDeviceGetMigMode(nvmlDevice_t device,
 
 nvmlReturn_t nvmlDeviceSetMigMode(nvmlDevice_t device, unsigned int mode,
                                   nvmlReturn_t* activationStatus) {
-  return WithSim([&](Node&, SimNvml& sim) {
+  return WithSim([&](Handles&, SimNvml& sim) {
     if (device == nullptr || activationStatus == nullptr ||
         mode > kDeviceMigEnable) {
       return Return::kInvalidArgument;
@@ -521,7 +531,7 @@ nvmlReturn_t nvmlDeviceSetMigMode(nvmlDevice_t device, unsigned int mode,
 nvmlReturn_t nvmlDeviceGetGpuInstanceProfileInfoV(
     nvmlDevice_t device, unsigned int profile,
     nvmlGpuInstanceProfileInfo_v2_t* info) {
-  return WithSim([&](Node&, SimNvml& sim) {
+  return WithSim([&](Handles&, SimNvml& sim) {
     if (device == nullptr || info == nullptr) return Return::kInvalidArgument;
     if (info->version != kGpuInstanceProfileInfoV2 &&
         info->version != kGpuInstanceProfileInfoV3) {
@@ -553,7 +563,7 @@ nvmlReturn_t nvmlDeviceGetGpuInstanceProfileInfoV(
 nvmlReturn_t nvmlDeviceGetGpuInstanceProfileInfo(
     nvmlDevice_t device, unsigned int profile,
     nvmlGpuInstanceProfileInfo_t* info) {
-  return WithSim([&](Node&, SimNvml& sim) {
+  return WithSim([&](Handles&, SimNvml& sim) {
     if (device == nullptr || info == nullptr) return Return::kInvalidArgument;
     absl::StatusOr<mig::GpuInstanceProfile> p =
         sim.GetGpuInstanceProfile(device->gpu, static_cast<int>(profile));
@@ -567,7 +577,7 @@ nvmlReturn_t nvmlDeviceGetGpuInstanceProfileInfo(
 nvmlReturn_t nvmlDeviceGetGpuInstancePossiblePlacements_v2(
     nvmlDevice_t device, unsigned int profileId,
     nvmlGpuInstancePlacement_t* placements, unsigned int* count) {
-  return WithSim([&](Node&, SimNvml& sim) {
+  return WithSim([&](Handles&, SimNvml& sim) {
     if (device == nullptr) return Return::kInvalidArgument;
     absl::StatusOr<std::vector<mig::Placement>> all =
         sim.GetGpuInstancePossiblePlacements(device->gpu,
@@ -590,7 +600,7 @@ nvmlReturn_t nvmlDeviceGetGpuInstancePossiblePlacements(
 nvmlReturn_t nvmlDeviceGetGpuInstanceRemainingCapacity(nvmlDevice_t device,
                                                        unsigned int profileId,
                                                        unsigned int* count) {
-  return WithSim([&](Node&, SimNvml& sim) {
+  return WithSim([&](Handles&, SimNvml& sim) {
     if (device == nullptr || count == nullptr) return Return::kInvalidArgument;
     absl::StatusOr<int> n = sim.GetGpuInstanceRemainingCapacity(
         device->gpu, static_cast<int>(profileId));
@@ -605,7 +615,7 @@ namespace {
 Return CreateGpuInstance(nvmlDevice_t device, unsigned int profileId,
                          std::optional<mig::Placement> placement,
                          nvmlGpuInstance_t* gpuInstance) {
-  return WithSim([&](Node& node, SimNvml& sim) {
+  return WithSim([&](Handles& node, SimNvml& sim) {
     if (device == nullptr || gpuInstance == nullptr) {
       return Return::kInvalidArgument;
     }
@@ -637,7 +647,7 @@ nvmlReturn_t nvmlDeviceCreateGpuInstanceWithPlacement(
 }
 
 nvmlReturn_t nvmlGpuInstanceDestroy(nvmlGpuInstance_t gpuInstance) {
-  return WithSim([&](Node&, SimNvml& sim) {
+  return WithSim([&](Handles&, SimNvml& sim) {
     if (gpuInstance == nullptr) return Return::kInvalidArgument;
     return ToReturn(
         sim.DestroyGpuInstance(gpuInstance->device->gpu, gpuInstance->gi_id));
@@ -648,7 +658,7 @@ nvmlReturn_t nvmlDeviceGetGpuInstances(nvmlDevice_t device,
                                        unsigned int profileId,
                                        nvmlGpuInstance_t* gpuInstances,
                                        unsigned int* count) {
-  return WithSim([&](Node& node, SimNvml& sim) {
+  return WithSim([&](Handles& node, SimNvml& sim) {
     if (device == nullptr || count == nullptr) return Return::kInvalidArgument;
     if (!MigEnabled(sim, device->gpu)) return Return::kNotSupported;
     absl::StatusOr<std::vector<mig::Placement>> profile =
@@ -676,7 +686,7 @@ nvmlReturn_t nvmlDeviceGetGpuInstances(nvmlDevice_t device,
 
 nvmlReturn_t nvmlDeviceGetGpuInstanceById(nvmlDevice_t device, unsigned int id,
                                           nvmlGpuInstance_t* gpuInstance) {
-  return WithSim([&](Node& node, SimNvml& sim) {
+  return WithSim([&](Handles& node, SimNvml& sim) {
     if (device == nullptr || gpuInstance == nullptr) {
       return Return::kInvalidArgument;
     }
@@ -690,7 +700,7 @@ nvmlReturn_t nvmlDeviceGetGpuInstanceById(nvmlDevice_t device, unsigned int id,
 
 nvmlReturn_t nvmlGpuInstanceGetInfo(nvmlGpuInstance_t gpuInstance,
                                     nvmlGpuInstanceInfo_t* info) {
-  return WithSim([&](Node&, SimNvml& sim) {
+  return WithSim([&](Handles&, SimNvml& sim) {
     if (gpuInstance == nullptr || info == nullptr) {
       return Return::kInvalidArgument;
     }
@@ -710,7 +720,7 @@ nvmlReturn_t nvmlGpuInstanceGetInfo(nvmlGpuInstance_t gpuInstance,
 nvmlReturn_t nvmlGpuInstanceGetComputeInstanceProfileInfoV(
     nvmlGpuInstance_t gpuInstance, unsigned int profile,
     unsigned int engProfile, nvmlComputeInstanceProfileInfo_v2_t* info) {
-  return WithSim([&](Node&, SimNvml& sim) {
+  return WithSim([&](Handles&, SimNvml& sim) {
     if (gpuInstance == nullptr || info == nullptr ||
         engProfile != kComputeInstanceEngineProfileShared) {
       return Return::kInvalidArgument;
@@ -746,7 +756,7 @@ nvmlReturn_t nvmlGpuInstanceGetComputeInstanceProfileInfoV(
 nvmlReturn_t nvmlGpuInstanceGetComputeInstanceProfileInfo(
     nvmlGpuInstance_t gpuInstance, unsigned int profile,
     unsigned int engProfile, nvmlComputeInstanceProfileInfo_t* info) {
-  return WithSim([&](Node&, SimNvml& sim) {
+  return WithSim([&](Handles&, SimNvml& sim) {
     if (gpuInstance == nullptr || info == nullptr ||
         engProfile != kComputeInstanceEngineProfileShared) {
       return Return::kInvalidArgument;
@@ -764,7 +774,7 @@ nvmlReturn_t nvmlGpuInstanceGetComputeInstanceProfileInfo(
 nvmlReturn_t nvmlGpuInstanceGetComputeInstancePossiblePlacements(
     nvmlGpuInstance_t gpuInstance, unsigned int profileId,
     nvmlComputeInstancePlacement_t* placements, unsigned int* count) {
-  return WithSim([&](Node&, SimNvml& sim) {
+  return WithSim([&](Handles&, SimNvml& sim) {
     if (gpuInstance == nullptr) return Return::kInvalidArgument;
     absl::StatusOr<mig::ComputeProfile> c =
         ComputeProfileById(sim, gpuInstance->device->gpu, gpuInstance->gi_id,
@@ -782,7 +792,7 @@ nvmlReturn_t nvmlGpuInstanceGetComputeInstancePossiblePlacements(
 nvmlReturn_t nvmlGpuInstanceCreateComputeInstance(
     nvmlGpuInstance_t gpuInstance, unsigned int profileId,
     nvmlComputeInstance_t* computeInstance) {
-  return WithSim([&](Node& node, SimNvml& sim) {
+  return WithSim([&](Handles& node, SimNvml& sim) {
     if (gpuInstance == nullptr || computeInstance == nullptr) {
       return Return::kInvalidArgument;
     }
@@ -796,7 +806,7 @@ nvmlReturn_t nvmlGpuInstanceCreateComputeInstance(
 }
 
 nvmlReturn_t nvmlComputeInstanceDestroy(nvmlComputeInstance_t computeInstance) {
-  return WithSim([&](Node&, SimNvml& sim) {
+  return WithSim([&](Handles&, SimNvml& sim) {
     if (computeInstance == nullptr) return Return::kInvalidArgument;
     const nvmlGpuInstance_st& gi = *computeInstance->gpu_instance;
     return ToReturn(sim.DestroyComputeInstance(gi.device->gpu, gi.gi_id,
@@ -807,7 +817,7 @@ nvmlReturn_t nvmlComputeInstanceDestroy(nvmlComputeInstance_t computeInstance) {
 nvmlReturn_t nvmlGpuInstanceGetComputeInstances(
     nvmlGpuInstance_t gpuInstance, unsigned int profileId,
     nvmlComputeInstance_t* computeInstances, unsigned int* count) {
-  return WithSim([&](Node& node, SimNvml& sim) {
+  return WithSim([&](Handles& node, SimNvml& sim) {
     if (gpuInstance == nullptr || count == nullptr) {
       return Return::kInvalidArgument;
     }
@@ -835,7 +845,7 @@ nvmlReturn_t nvmlGpuInstanceGetComputeInstances(
 nvmlReturn_t nvmlGpuInstanceGetComputeInstanceById(
     nvmlGpuInstance_t gpuInstance, unsigned int id,
     nvmlComputeInstance_t* computeInstance) {
-  return WithSim([&](Node& node, SimNvml& sim) {
+  return WithSim([&](Handles& node, SimNvml& sim) {
     if (gpuInstance == nullptr || computeInstance == nullptr) {
       return Return::kInvalidArgument;
     }
@@ -850,7 +860,7 @@ nvmlReturn_t nvmlGpuInstanceGetComputeInstanceById(
 
 nvmlReturn_t nvmlComputeInstanceGetInfo_v2(
     nvmlComputeInstance_t computeInstance, nvmlComputeInstanceInfo_t* info) {
-  return WithSim([&](Node&, SimNvml& sim) {
+  return WithSim([&](Handles&, SimNvml& sim) {
     if (computeInstance == nullptr || info == nullptr) {
       return Return::kInvalidArgument;
     }
@@ -876,7 +886,7 @@ nvmlReturn_t nvmlComputeInstanceGetInfo(nvmlComputeInstance_t computeInstance,
 
 nvmlReturn_t nvmlDeviceGetMaxMigDeviceCount(nvmlDevice_t device,
                                             unsigned int* count) {
-  return WithSim([&](Node&, SimNvml& sim) {
+  return WithSim([&](Handles&, SimNvml& sim) {
     if (device == nullptr || count == nullptr || device->mig) {
       return Return::kInvalidArgument;
     }
@@ -897,7 +907,7 @@ nvmlReturn_t nvmlDeviceGetMaxMigDeviceCount(nvmlDevice_t device,
 nvmlReturn_t nvmlDeviceGetMigDeviceHandleByIndex(nvmlDevice_t device,
                                                  unsigned int index,
                                                  nvmlDevice_t* migDevice) {
-  return WithSim([&](Node& node, SimNvml& sim) {
+  return WithSim([&](Handles& node, SimNvml& sim) {
     if (device == nullptr || migDevice == nullptr || device->mig) {
       return Return::kInvalidArgument;
     }
@@ -928,7 +938,7 @@ nvmlReturn_t nvmlDeviceGetComputeInstanceId(nvmlDevice_t device,
 
 nvmlReturn_t nvmlDeviceGetAttributes_v2(nvmlDevice_t device,
                                         nvmlDeviceAttributes_t* attributes) {
-  return WithSim([&](Node&, SimNvml& sim) {
+  return WithSim([&](Handles&, SimNvml& sim) {
     if (device == nullptr || attributes == nullptr) {
       return Return::kInvalidArgument;
     }
@@ -962,7 +972,7 @@ nvmlReturn_t nvmlDeviceGetAttributes(nvmlDevice_t device,
 nvmlReturn_t nvmlDeviceGetComputeRunningProcesses_v3(nvmlDevice_t device,
                                                      unsigned int* infoCount,
                                                      nvmlProcessInfo_t* infos) {
-  return WithSim([&](Node&, SimNvml& sim) {
+  return WithSim([&](Handles&, SimNvml& sim) {
     if (device == nullptr || infoCount == nullptr) {
       return Return::kInvalidArgument;
     }
@@ -993,7 +1003,7 @@ nvmlReturn_t nvmlDeviceGetComputeRunningProcesses_v3(nvmlDevice_t device,
 }
 
 nvmlReturn_t nvmlEventSetCreate(nvmlEventSet_t* set) {
-  return WithSim([&](Node&, SimNvml&) {
+  return WithSim([&](Handles&, SimNvml&) {
     if (set == nullptr) return Return::kInvalidArgument;
     *set = new nvmlEventSet_st();
     return Return::kSuccess;
@@ -1003,7 +1013,7 @@ nvmlReturn_t nvmlEventSetCreate(nvmlEventSet_t* set) {
 nvmlReturn_t nvmlDeviceRegisterEvents(nvmlDevice_t device,
                                       unsigned long long eventTypes,
                                       nvmlEventSet_t set) {
-  return WithSim([&](Node&, SimNvml& sim) {
+  return WithSim([&](Handles&, SimNvml& sim) {
     if (device == nullptr || set == nullptr) return Return::kInvalidArgument;
     // The simulator raises XID critical errors only.
     if ((eventTypes & ~kEventTypeXidCriticalError) != 0) {
@@ -1045,7 +1055,7 @@ Return WaitForEvent(nvmlEventSet_t set, nvmlEventData_t* data,
       std::chrono::steady_clock::now() + std::chrono::milliseconds(timeoutms);
   while (true) {
     std::optional<SimXidEvent> event;
-    const Return r = WithSim([&](Node& node, SimNvml& sim) {
+    const Return r = WithSim([&](Handles& node, SimNvml& sim) {
       Return error = Return::kSuccess;
       event = TakeXidEvent(sim, *set, error);
       if (event) {
@@ -1085,7 +1095,7 @@ nvmlReturn_t nvmlEventSetWait(nvmlEventSet_t set, nvmlEventData_t* data,
 }
 
 nvmlReturn_t nvmlEventSetFree(nvmlEventSet_t set) {
-  return WithSim([&](Node&, SimNvml&) {
+  return WithSim([&](Handles&, SimNvml&) {
     if (set == nullptr) return Return::kInvalidArgument;
     delete set;
     return Return::kSuccess;
