@@ -2,11 +2,11 @@
 // node agent's process, on its own thread, with a pause switch for the
 // Reconfigurer (ReconfigureOptions::pause_device_plugin).
 //
-// Pausing stops the plugin: every resource server stops and removes its
-// socket, so the kubelet stops advertising the node's GPUs while they are
-// being changed. Resuming starts a fresh plugin on a fresh Nvml, which reads
-// the new layout and registers again. Header-only so that migctl_agent need
-// not link the device plugin; whoever uses it links migctl_deviceplugin.
+// Pausing takes only the GPUs being changed out of what the plugin
+// advertises (deviceplugin::Plugin::SetPausedGpus): the kubelet keeps
+// scheduling on the others. Resuming advertises the node's devices as they
+// are after the change. Header-only so that migctl_agent need not link the
+// device plugin; whoever uses it links migctl_deviceplugin.
 //
 // Thread-safe: Start, SetPaused and Stop may be called from any thread.
 #ifndef MIGCTL_AGENT_DEVICE_PLUGIN_RUNNER_H_
@@ -14,11 +14,15 @@
 
 #include <functional>
 #include <memory>
-#include <mutex>
+#include <set>
 #include <thread>
 #include <utility>
+#include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/str_join.h"
+#include "absl/synchronization/mutex.h"
 #include "deviceplugin/plugin.h"
 #include "nvml/nvml.h"
 #include "spdlog/spdlog.h"
@@ -36,42 +40,39 @@ class DevicePluginRunner {
   DevicePluginRunner(const DevicePluginRunner&) = delete;
   DevicePluginRunner& operator=(const DevicePluginRunner&) = delete;
 
-  // Starts serving unless paused.
   void Start() {
-    std::lock_guard<std::mutex> lock(mu_);
-    started_ = true;
-    if (!paused_) StartLocked();
+    absl::MutexLock lock(&mu_);
+    StartLocked();
   }
 
-  // Paused: the plugin stops (its sockets go); unpaused: it serves again,
-  // with the node's current layout.
-  void SetPaused(bool paused) {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (paused == paused_) return;
-    paused_ = paused;
-    if (!started_) return;
+  // Paused: the plugin stops advertising the devices of `gpus`; unpaused:
+  // it advertises every device the node has now. Returns once the plugin
+  // advertises it.
+  void SetPaused(bool paused, const std::vector<int>& gpus) {
+    absl::MutexLock lock(&mu_);
+    if (plugin_ == nullptr) return;
     if (paused) {
-      spdlog::info("Device plugin paused while the GPUs change");
-      StopLocked();
+      spdlog::info("Device plugin stops advertising GPU {} while it changes",
+                   absl::StrJoin(gpus, ", "));
+      plugin_->SetPausedGpus(std::set<int>(gpus.begin(), gpus.end()));
     } else {
-      spdlog::info("Device plugin resumed");
-      StartLocked();
+      spdlog::info("Device plugin advertises every GPU again");
+      plugin_->SetPausedGpus({});
     }
   }
 
   void Stop() {
-    std::lock_guard<std::mutex> lock(mu_);
-    started_ = false;
+    absl::MutexLock lock(&mu_);
     StopLocked();
   }
 
   bool running() {
-    std::lock_guard<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     return plugin_ != nullptr;
   }
 
  private:
-  void StartLocked() {
+  void StartLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     if (plugin_ != nullptr) return;
     absl::StatusOr<std::unique_ptr<nvml::Nvml>> nvml = open_nvml_();
     if (!nvml.ok()) {
@@ -87,7 +88,7 @@ class DevicePluginRunner {
     });
   }
 
-  void StopLocked() {
+  void StopLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     if (plugin_ == nullptr) return;
     plugin_->Stop();
     if (thread_.joinable()) thread_.join();
@@ -97,12 +98,10 @@ class DevicePluginRunner {
 
   const NvmlFactory open_nvml_;
   const deviceplugin::PluginOptions options_;
-  std::mutex mu_;
-  bool started_ = false;
-  bool paused_ = false;
-  std::unique_ptr<nvml::Nvml> nvml_;
-  std::unique_ptr<deviceplugin::Plugin> plugin_;
-  std::thread thread_;
+  absl::Mutex mu_;
+  std::unique_ptr<nvml::Nvml> nvml_ ABSL_GUARDED_BY(mu_);
+  std::unique_ptr<deviceplugin::Plugin> plugin_ ABSL_GUARDED_BY(mu_);
+  std::thread thread_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace migctl::agent

@@ -1,8 +1,11 @@
 #include "agent/reconfigurer.h"
 
+#include <optional>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "agent/labels.h"
+#include "config/gpu_clients.h"
 #include "spdlog/spdlog.h"
 #include "util/absl_fmt.h"
 #include "util/status_macros.h"
@@ -47,7 +50,28 @@ absl::StatusOr<std::string> Reconfigurer::Report(absl::string_view state,
 }
 
 absl::StatusOr<std::string> Reconfigurer::Handle(const std::string& selected) {
+  if (options_.host_services != nullptr) {
+    HostClientStopper host(*options_.host_services,
+                           options_.host_services_state);
+    if (absl::Status s = host.RestartLeftovers(); !s.ok()) {
+      spdlog::error("Starting host GPU clients stopped earlier failed: {}",
+                    s.message());
+    }
+  }
   ASSIGN_OR_RETURN(auto labels, node_.GetLabels());
+  std::vector<std::string> left_paused;
+  for (const Operand& op : options_.operands) {
+    auto it = labels.find(absl::StrCat(kDeployLabelPrefix, op.name));
+    if (it != labels.end() && it->second == kPausedValue) {
+      left_paused.push_back(op.name);
+    }
+  }
+  if (!left_paused.empty()) {
+    spdlog::info("Resuming GPU clients an earlier run left paused");
+    if (absl::Status s = ResumeOperands(left_paused); !s.ok()) {
+      spdlog::error("Resuming GPU clients failed: {}", s.message());
+    }
+  }
   const bool after_reboot =
       labels.contains(std::string(kStateLabel)) &&
       labels.at(std::string(kStateLabel)) == kStateRebooting;
@@ -85,9 +109,21 @@ absl::StatusOr<std::string> Reconfigurer::Reconfigure(
     bool after_reboot) {
   // Everything paused here is resumed on the way out, whatever happens.
   std::vector<std::string> paused;
-  if (options_.pause_device_plugin) options_.pause_device_plugin(true);
+  std::optional<HostClientStopper> host;
+  if (options_.host_services != nullptr) {
+    host.emplace(*options_.host_services, options_.host_services_state);
+  }
+  const std::vector<int> changing = ChangingGpus(file, selected);
+  if (options_.pause_device_plugin) {
+    options_.pause_device_plugin(true, changing);
+  }
   absl::StatusOr<std::string> state = [&]() -> absl::StatusOr<std::string> {
     RETURN_IF_ERROR(PauseOperands(paused));
+    if (host) {
+      ASSIGN_OR_RETURN(config::GpuClients clients,
+                       config::LoadGpuClients(options_.gpu_clients_file));
+      RETURN_IF_ERROR(host->Stop(clients.systemd_services));
+    }
     ASSIGN_OR_RETURN(reconcile::ApplyResult result,
                      reconcile::Apply(nvml_, file, selected, options_.apply));
     if (result.pending()) {
@@ -115,16 +151,40 @@ absl::StatusOr<std::string> Reconfigurer::Reconfigure(
           {{std::string(kStateLabel), std::string(kStateRebooting)}}));
       spdlog::info("Rebooting the node to change the MIG mode of GPU {}",
                    which);
+      (void)node_.RecordEvent(
+          "Normal", "RebootingNode",
+          absl::StrCat("Rebooting to change the MIG mode of GPU ", which));
       RETURN_IF_ERROR(options_.reboot());
       return std::string(kStateRebooting);
     }
     if (options_.publish_labels) RETURN_IF_ERROR(options_.publish_labels());
     return std::string(kStateSuccess);
   }();
+  absl::Status restarted = host ? host->Restart() : absl::OkStatus();
   absl::Status resumed = ResumeOperands(paused);
-  if (options_.pause_device_plugin) options_.pause_device_plugin(false);
+  if (options_.pause_device_plugin) {
+    options_.pause_device_plugin(false, changing);
+  }
+  if (state.ok() && !restarted.ok()) return restarted;
   if (state.ok() && !resumed.ok()) return resumed;
   return state;
+}
+
+std::vector<int> Reconfigurer::ChangingGpus(const config::MigConfigFile& file,
+                                            const std::string& selected) {
+  std::vector<int> gpus;
+  absl::StatusOr<reconcile::NodePlan> plan =
+      reconcile::PlanNode(nvml_, file, selected, options_.apply.plan);
+  if (plan.ok()) {
+    for (const reconcile::GpuPlan& g : plan->gpus) {
+      if (!g.already_applied()) gpus.push_back(g.gpu);
+    }
+    return gpus;
+  }
+  // The apply will say why; meanwhile nothing is advertised.
+  absl::StatusOr<int> count = nvml_.DeviceCount();
+  for (int gpu = 0; count.ok() && gpu < *count; ++gpu) gpus.push_back(gpu);
+  return gpus;
 }
 
 absl::Status Reconfigurer::PauseOperands(std::vector<std::string>& paused) {
@@ -139,6 +199,9 @@ absl::Status Reconfigurer::PauseOperands(std::vector<std::string>& paused) {
   }
   if (changes.empty()) return absl::OkStatus();
   spdlog::info("Pausing GPU clients: {}", absl::StrJoin(paused, ", "));
+  (void)node_.RecordEvent(
+      "Normal", "PausingGpuClients",
+      absl::StrCat("Pausing GPU clients: ", absl::StrJoin(paused, ", ")));
   RETURN_IF_ERROR(node_.PatchLabels(changes));
   const absl::Time deadline = absl::Now() + options_.operand_timeout;
   for (const Operand& op : options_.operands) {
@@ -167,6 +230,9 @@ absl::Status Reconfigurer::ResumeOperands(
     changes[absl::StrCat(kDeployLabelPrefix, name)] = "true";
   }
   spdlog::info("Resuming GPU clients: {}", absl::StrJoin(paused, ", "));
+  (void)node_.RecordEvent(
+      "Normal", "ResumingGpuClients",
+      absl::StrCat("Resuming GPU clients: ", absl::StrJoin(paused, ", ")));
   // Never leave them paused: retry while the API server is unreachable.
   absl::Status s;
   absl::Duration wait = options_.poll_interval;

@@ -10,6 +10,8 @@
 // migctl.dev/mig.config.failure annotation; GPU clients paused here are
 // resumed on every path. After a reboot (state `rebooting`) the same config
 // is applied again; a mode change still pending then is a failure.
+// Operands left paused and host services left stopped by an agent that died
+// mid-change are resumed by the next Handle.
 // Not thread-safe: the agent calls Handle from one thread.
 #ifndef MIGCTL_AGENT_RECONFIGURER_H_
 #define MIGCTL_AGENT_RECONFIGURER_H_
@@ -19,6 +21,7 @@
 #include <vector>
 
 #include "absl/time/time.h"
+#include "agent/host_services.h"
 #include "agent/node_api.h"
 #include "nvml/nvml.h"
 #include "reconcile/apply.h"
@@ -44,10 +47,20 @@ struct ReconfigureOptions {
   absl::Duration operand_timeout = absl::Minutes(5);
   absl::Duration poll_interval = absl::Seconds(2);
   std::function<void(absl::Duration)> sleep;  // default: absl::SleepFor
-  // Stops / restarts the in-process device plugin advertising the GPUs.
-  std::function<void(bool paused)> pause_device_plugin;
+  // Makes the in-process device plugin stop advertising `gpus`, the GPUs
+  // the change touches (all of them when it cannot be planned), and
+  // advertise every GPU again afterwards (paused false, same `gpus`).
+  std::function<void(bool paused, const std::vector<int>& gpus)>
+      pause_device_plugin;
   // Publishes the node's GPU labels after a change.
   std::function<absl::Status()> publish_labels;
+  // WITH_SHUTDOWN_HOST_GPU_CLIENTS (on when set): the services of
+  // `gpu_clients_file` that run are stopped after the operands and started
+  // again, in reverse order, before they resume; `host_services_state`
+  // remembers them across a crash.
+  HostServices* host_services = nullptr;
+  std::string gpu_clients_file;
+  std::string host_services_state = "/run/migctl/stopped-host-services";
   reconcile::ApplyOptions apply;
 };
 
@@ -66,6 +79,9 @@ class Reconfigurer {
   absl::StatusOr<std::string> Reconfigure(const config::MigConfigFile& file,
                                           const std::string& selected,
                                           bool after_reboot);
+  // The GPUs that applying `selected` changes.
+  std::vector<int> ChangingGpus(const config::MigConfigFile& file,
+                                const std::string& selected);
   absl::Status PauseOperands(std::vector<std::string>& paused);
   absl::Status ResumeOperands(const std::vector<std::string>& paused);
   absl::StatusOr<std::string> Report(absl::string_view state,

@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "absl/strings/str_cat.h"
@@ -41,6 +42,24 @@ bool Plugin::Stopping() const {
   return stop_;
 }
 
+bool Plugin::Interrupted() const {
+  absl::MutexLock lock(&mu_);
+  return stop_ || reconciled_generation_ != pause_generation_;
+}
+
+void Plugin::SetPausedGpus(std::set<int> gpus) {
+  absl::MutexLock lock(&mu_);
+  if (gpus == paused_gpus_ && reconciled_generation_ == pause_generation_) {
+    return;
+  }
+  paused_gpus_ = std::move(gpus);
+  const int64_t generation = ++pause_generation_;
+  auto done = [this, generation]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return stop_ || !running_ || reconciled_generation_ >= generation;
+  };
+  mu_.Await(absl::Condition(&done));
+}
+
 std::vector<std::string> Plugin::Resources() const {
   absl::MutexLock lock(&mu_);
   return resource_names_;
@@ -61,6 +80,7 @@ std::vector<AdvertisedDevice> Plugin::Advertised(
     const std::vector<Device>& devices) {
   absl::Time now = options_.now();
   std::vector<AdvertisedDevice> out;
+  out.reserve(devices.size());
   for (const Device& d : devices) {
     out.push_back({d, health_.IsHealthy(d.id, now)});
   }
@@ -68,8 +88,24 @@ std::vector<AdvertisedDevice> Plugin::Advertised(
 }
 
 void Plugin::Reconcile() {
+  std::set<int> paused;
+  int64_t generation = 0;
+  {
+    absl::MutexLock lock(&mu_);
+    paused = paused_gpus_;
+    generation = pause_generation_;
+  }
+  // What is advertised: the devices of GPUs that are not paused.
+  ResourceMap advertised;
+  for (const auto& [name, devices] : resources_) {
+    std::vector<Device> kept;
+    for (const Device& d : devices) {
+      if (!paused.contains(d.gpu)) kept.push_back(d);
+    }
+    if (!kept.empty()) advertised[name] = std::move(kept);
+  }
   for (auto it = served_.begin(); it != served_.end();) {
-    if (resources_.count(it->first) == 0) {
+    if (advertised.count(it->first) == 0) {
       spdlog::info("resource '{}' is gone from the node", it->first);
       it->second.server->Stop();
       it = served_.erase(it);
@@ -77,7 +113,7 @@ void Plugin::Reconcile() {
       ++it;
     }
   }
-  for (const auto& [name, devices] : resources_) {
+  for (const auto& [name, devices] : advertised) {
     Served& s = served_[name];
     if (s.server != nullptr &&
         !std::filesystem::exists(s.server->socket_path())) {
@@ -115,6 +151,7 @@ void Plugin::Reconcile() {
   for (const auto& [name, s] : served_) names.push_back(name);
   absl::MutexLock lock(&mu_);
   resource_names_ = std::move(names);
+  reconciled_generation_ = generation;
 }
 
 void Plugin::CheckKubelet() {
@@ -135,11 +172,20 @@ void Plugin::CheckKubelet() {
 }
 
 void Plugin::WaitForEvents() {
-  const int timeout_ms = static_cast<int>(
-      absl::ToInt64Milliseconds(options_.config.poll_interval));
   if (events_supported_) {
-    absl::StatusOr<std::vector<nvml::XidEvent>> events =
-        nvml_.WaitForXidEvents(timeout_ms);
+    // NVML's wait cannot be interrupted: wait in slices.
+    const absl::Time deadline = absl::Now() + options_.config.poll_interval;
+    absl::StatusOr<std::vector<nvml::XidEvent>> events;
+    while (true) {
+      const absl::Duration slice = std::clamp(
+          deadline - absl::Now(), absl::ZeroDuration(), kEventWaitSlice);
+      events = nvml_.WaitForXidEvents(
+          static_cast<int>(absl::ToInt64Milliseconds(slice)));
+      if (!events.ok() || !events->empty() || Interrupted() ||
+          absl::Now() >= deadline) {
+        break;
+      }
+    }
     if (events.ok()) {
       for (const nvml::XidEvent& e : *events) {
         std::vector<std::string> hit =
@@ -166,11 +212,19 @@ void Plugin::WaitForEvents() {
     }
   }
   absl::MutexLock lock(&mu_);
-  mu_.AwaitWithTimeout(absl::Condition(&stop_), options_.config.poll_interval);
+  auto interrupted = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return stop_ || reconciled_generation_ != pause_generation_;
+  };
+  mu_.AwaitWithTimeout(absl::Condition(&interrupted),
+                       options_.config.poll_interval);
 }
 
 absl::Status Plugin::Run() {
   if (absl::Status s = Refresh(); !s.ok()) return s;
+  {
+    absl::MutexLock lock(&mu_);
+    running_ = true;
+  }
   events_supported_ = !options_.xids.AllDisabled();
   if (!events_supported_) spdlog::info("health checks disabled");
   if (events_supported_) {
@@ -199,6 +253,7 @@ absl::Status Plugin::Run() {
   served_.clear();
   absl::MutexLock lock(&mu_);
   resource_names_.clear();
+  running_ = false;
   return absl::OkStatus();
 }
 

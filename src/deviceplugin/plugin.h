@@ -7,7 +7,9 @@
 // vanished ones stop, the rest get their new device list (ListAndWatch
 // resends it) — so a MIG layout change shows up without a restart. Between
 // polls it waits for XID events and marks the devices they concern
-// Unhealthy until Config::health_recovery passes quietly. When kubelet.sock
+// Unhealthy until Config::health_recovery passes quietly; the wait is cut
+// into slices of at most kEventWaitSlice so that Stop and SetPausedGpus take
+// effect within one. When kubelet.sock
 // is recreated (a kubelet restart, which also deletes the plugins' sockets)
 // every server restarts and registers again; a server whose socket vanished
 // restarts alone.
@@ -21,6 +23,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -34,6 +37,9 @@
 #include "nvml/nvml.h"
 
 namespace migctl::deviceplugin {
+
+// The longest single wait for XID events.
+inline constexpr absl::Duration kEventWaitSlice = absl::Milliseconds(50);
 
 struct PluginOptions {
   Config config;
@@ -51,8 +57,14 @@ class Plugin {
   // Serves until Stop. Fails at once when the node cannot be read or the
   // MIG strategy cannot serve it; later failures are logged and retried.
   absl::Status Run();
-  // Makes Run return within a poll interval.
+  // Makes Run return within kEventWaitSlice (plus a reconcile).
   void Stop();
+
+  // Stops advertising the devices of `gpus` (their resources shrink, or go
+  // when nothing else is left in them); an empty set advertises every
+  // device again, as the node has them now. Returns once the servers
+  // advertise it, or at once when Run is not running.
+  void SetPausedGpus(std::set<int> gpus);
 
   // Resource names served now.
   std::vector<std::string> Resources() const;
@@ -68,6 +80,8 @@ class Plugin {
   void CheckKubelet();
   void WaitForEvents();
   bool Stopping() const;
+  // Stopping, or SetPausedGpus waits for a reconcile.
+  bool Interrupted() const;
   std::vector<AdvertisedDevice> Advertised(const std::vector<Device>& devices);
 
   nvml::Nvml& nvml_;
@@ -80,6 +94,10 @@ class Plugin {
 
   mutable absl::Mutex mu_;
   bool stop_ ABSL_GUARDED_BY(mu_) = false;
+  bool running_ ABSL_GUARDED_BY(mu_) = false;
+  std::set<int> paused_gpus_ ABSL_GUARDED_BY(mu_);
+  int64_t pause_generation_ ABSL_GUARDED_BY(mu_) = 0;
+  int64_t reconciled_generation_ ABSL_GUARDED_BY(mu_) = 0;
   std::vector<std::string> resource_names_ ABSL_GUARDED_BY(mu_);
 };
 

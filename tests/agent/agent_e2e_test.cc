@@ -8,9 +8,11 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <thread>
 
+#include "absl/strings/str_join.h"
 #include "agent/agent.h"
 #include "agent/device_plugin_runner.h"
 #include "gmock/gmock.h"
@@ -67,9 +69,10 @@ TEST_F(AgentE2eTest,
         return sim::SimNvml::FromFile(state);
       },
       dp);
-  options_.reconfigure.pause_device_plugin = [&plugin](bool paused) {
-    plugin.SetPaused(paused);
-  };
+  options_.reconfigure.pause_device_plugin =
+      [&plugin](bool paused, const std::vector<int>& gpus) {
+        plugin.SetPaused(paused, gpus);
+      };
   plugin.Start();
   // Before: two whole GPUs.
   ASSERT_TRUE(
@@ -144,6 +147,89 @@ TEST_F(AgentE2eTest,
       Sh("curl -s http://127.0.0.1:" + std::to_string(port) + "/metrics"),
       ::testing::HasSubstr(
           "migctl_mig_instances{gpu=\"1\",profile=\"1g.24gb\"} 1"));
+}
+
+TEST_F(AgentE2eTest, WhileAGpuChangesTheKubeletKeepsTheOthers) {
+  const std::string config = (dir_ / "config.yaml").string();
+  std::filesystem::copy_file(
+      std::string(MIGCTL_SOURCE_DIR) + "/examples/custom-mig.yaml", config);
+  std::ofstream(config, std::ios::app)
+      << "  gpu1-all-1g:\n"
+         "    - devices: [0]\n      mig-enabled: true\n"
+         "      mig-devices: {\"1g.12gb\": 2}\n"
+         "    - devices: [1]\n      mig-enabled: true\n"
+         "      mig-devices: {\"1g.12gb\": 7}\n";
+  options_.reconfigure.config_path = config;
+  const std::string socket_dir = (dir_ / "dp").string();
+  auto kubelet = testing::KubeletStandIn::Start(socket_dir);
+  ASSERT_TRUE(kubelet.ok()) << kubelet.status();
+  deviceplugin::PluginOptions dp;
+  dp.config.mig_strategy = deviceplugin::MigStrategy::kMixed;
+  dp.config.socket_dir = socket_dir;
+  dp.config.poll_interval = absl::Milliseconds(50);
+  const std::string state = state_;
+  DevicePluginRunner plugin(
+      [state]() -> absl::StatusOr<std::unique_ptr<nvml::Nvml>> {
+        return sim::SimNvml::FromFile(state);
+      },
+      dp);
+  auto count_is = [](size_t n) {
+    return [n](const testing::KubeletStandIn::Devices& d) {
+      return d.size() == n;
+    };
+  };
+  // What the kubelet has while only GPU 1 is being changed.
+  std::vector<std::string> paused;
+  absl::Status resources_during = absl::UnknownError("not paused for GPU 1");
+  absl::StatusOr<testing::KubeletStandIn::Devices> small_during =
+      absl::UnknownError("not paused for GPU 1");
+  options_.reconfigure.pause_device_plugin = [&](bool pause,
+                                                 const std::vector<int>& gpus) {
+    plugin.SetPaused(pause, gpus);
+    if (!pause) return;
+    paused.push_back(absl::StrJoin(gpus, ","));
+    if (gpus != std::vector<int>{1}) return;
+    resources_during = (*kubelet)->WaitForResources({"nvidia.com/mig-1g.12gb"},
+                                                    absl::Seconds(10));
+    small_during = (*kubelet)->WaitForDevices("nvidia.com/mig-1g.12gb",
+                                              count_is(2), absl::Seconds(10));
+  };
+  plugin.Start();
+  Agent agent(*nvml_, *client_, options_);
+  std::jthread run(
+      [&](std::stop_token stop) { ASSERT_TRUE(agent.Run(stop).ok()); });
+  ASSERT_TRUE(client_
+                  ->PatchNodeLabels("gpu-node-1",
+                                    {{"nvidia.com/mig.config", "custom-mig"}})
+                  .ok());
+  ASSERT_EQ(WaitForState("success"), "success");
+  auto before = (*kubelet)->WaitForDevices("nvidia.com/mig-1g.12gb",
+                                           count_is(7), absl::Seconds(10));
+  ASSERT_TRUE(before.ok()) << before.status();
+  std::set<std::string> gpu0;  // the IDs of GPU 0's two MIG devices
+  auto gpu0_devices = nvml_->ListMigDevices(0);
+  ASSERT_TRUE(gpu0_devices.ok()) << gpu0_devices.status();
+  for (const nvml::MigDevice& m : *gpu0_devices) gpu0.insert(m.uuid);
+  ASSERT_TRUE(client_
+                  ->PatchNodeLabels("gpu-node-1",
+                                    {{"nvidia.com/mig.config", "gpu1-all-1g"}})
+                  .ok());
+  ASSERT_TRUE((*kubelet)
+                  ->WaitForDevices("nvidia.com/mig-1g.12gb", count_is(9),
+                                   absl::Seconds(20))
+                  .ok());
+  EXPECT_EQ(WaitForState("success"), "success");
+  EXPECT_THAT(paused, ::testing::ElementsAre("0,1", "1"));
+  // During the change: GPU 1's 1g.24gb gone, GPU 0's two 1g.12gb kept.
+  EXPECT_TRUE(resources_during.ok()) << resources_during;
+  ASSERT_TRUE(small_during.ok()) << small_during.status();
+  std::set<std::string> ids;
+  for (const auto& d : *small_during) ids.insert(d.id());
+  EXPECT_EQ(ids, gpu0);
+  EXPECT_TRUE(
+      (*kubelet)
+          ->WaitForResources({"nvidia.com/mig-1g.12gb"}, absl::Seconds(10))
+          .ok());
 }
 
 TEST_F(AgentE2eTest, BadConfigNameFailsWithReasonAndRecoversOnTheNextLabel) {

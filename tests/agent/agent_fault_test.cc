@@ -1,7 +1,8 @@
 // Fault tests of the node agent against the API stand-in on loopback: the
-// agent killed mid-apply and restarted, a flapping label, the API server
-// restarting during a reconfiguration, and a busy instance. Every wait is
-// bounded.
+// agent killed mid-apply and restarted (with operands paused and host
+// services stopped, through the systemd stand-in), a flapping label, the API
+// server restarting, answering 409 / 410 / 500 or slowly during a
+// reconfiguration, and a busy instance. Every wait is bounded.
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
@@ -21,6 +22,7 @@
 #include "sim/state_file.h"
 #include "simulated_cluster.h"
 #include "support/api_server.h"
+#include "support/systemd_stand_in.h"
 
 extern char** environ;
 
@@ -160,12 +162,33 @@ int Shell(const std::string& command) {
 TEST_F(AgentFaultTest, AgentKilledMidApplyAndRestartedEndsInSuccess) {
   std::filesystem::create_directories(dir_ / "dp");
   const std::string log = (dir_ / "agent.log").string();
+  // An operand to pause and a host service to stop, both left so by the
+  // killed agent.
+  ASSERT_TRUE(
+      client_
+          ->PatchNodeLabels("gpu-node-1",
+                            {{"nvidia.com/gpu.deploy.dcgm-exporter", "true"}})
+          .ok());
+  auto systemd =
+      testing::SystemdStandIn::Start({(dir_ / "systemd.sock").string()});
+  ASSERT_TRUE(systemd.ok()) << systemd.status();
+  (*systemd)->AddUnit("nvidia-dcgm.service", {"active"});
+  const std::string clients = (dir_ / "clients.yaml").string();
+  std::ofstream(clients)
+      << "version: v1\nsystemd-services: [nvidia-dcgm.service]\n";
+  std::vector<std::string> args = AgentArgs();
+  for (const std::string& a :
+       {std::string("--with-shutdown-host-gpu-clients=true"),
+        "--gpu-clients-file=" + clients,
+        "--systemd-address=" + (*systemd)->address()}) {
+    args.push_back(a);
+  }
   ASSERT_EQ(Shell(std::string(MIGCTL_BINARY) + " sim fault " + state_ +
                   " --after 3 --abort"),
             0);
   SetConfigLabel("custom-mig");
   {
-    Child first(AgentArgs(), log);
+    Child first(args, log);
     ASSERT_GT(first.pid(), 0);
     std::optional<int> st = first.Wait(absl::Seconds(20));
     ASSERT_TRUE(st.has_value()) << "the agent did not die";
@@ -174,12 +197,26 @@ TEST_F(AgentFaultTest, AgentKilledMidApplyAndRestartedEndsInSuccess) {
   }
   EXPECT_EQ(State(), "pending");
   EXPECT_FALSE(Applied("custom-mig"));
-  Child second(AgentArgs(), log);
+  EXPECT_EQ(Label("nvidia.com/gpu.deploy.dcgm-exporter"),
+            "paused-for-mig-change");
+  EXPECT_EQ((*systemd)->ActiveState("nvidia-dcgm.service"), "inactive");
+  Child second(args, log);
   ASSERT_GT(second.pid(), 0);
   EXPECT_EQ(WaitForState("success"), "success");
   EXPECT_EQ(Shell(std::string(MIGCTL_BINARY) + " --sim " + state_ +
                   " assert -f " + config_ + " -c custom-mig"),
             0);
+  EXPECT_EQ(Label("nvidia.com/gpu.deploy.dcgm-exporter"), "true");
+  EXPECT_EQ((*systemd)->ActiveState("nvidia-dcgm.service"), "active");
+  // Started by the second agent (left by the first), stopped and started
+  // around its apply.
+  EXPECT_THAT((*systemd)->calls(),
+              ::testing::ElementsAre("GetUnit nvidia-dcgm.service",
+                                     "StopUnit nvidia-dcgm.service replace",
+                                     "StartUnit nvidia-dcgm.service replace",
+                                     "GetUnit nvidia-dcgm.service",
+                                     "StopUnit nvidia-dcgm.service replace",
+                                     "StartUnit nvidia-dcgm.service replace"));
   std::optional<int> st = second.Terminate();
   ASSERT_TRUE(st.has_value());
   EXPECT_TRUE(WIFEXITED(*st) && WEXITSTATUS(*st) == 0);
@@ -211,7 +248,8 @@ TEST_F(AgentFaultTest, FlappingLabelEndsInTheLastValue) {
 
 TEST_F(AgentFaultTest, ApiServerRestartDuringReconfigurationEndsInSuccess) {
   int restarts = 0;
-  options_.reconfigure.pause_device_plugin = [&](bool paused) {
+  options_.reconfigure.pause_device_plugin = [&](bool paused,
+                                                 const std::vector<int>&) {
     if (!paused || restarts > 0) return;
     // Between `pending` and the apply: the API server goes away and comes
     // back on the same port with the same state.
@@ -239,6 +277,11 @@ TEST_F(AgentFaultTest, ApiServerRestartDuringReconfigurationEndsInSuccess) {
 }
 
 TEST_F(AgentFaultTest, BusyInstanceFailsNamingThePidInAnnotationAndEvent) {
+  ASSERT_TRUE(
+      client_
+          ->PatchNodeLabels("gpu-node-1",
+                            {{"nvidia.com/gpu.deploy.dcgm-exporter", "true"}})
+          .ok());
   Agent agent(*nvml_, *client_, options_);
   std::jthread run(
       [&](std::stop_token stop) { ASSERT_TRUE(agent.Run(stop).ok()); });
@@ -262,9 +305,108 @@ TEST_F(AgentFaultTest, BusyInstanceFailsNamingThePidInAnnotationAndEvent) {
     }
   }
   EXPECT_TRUE(event) << "no Warning MigConfigFailed event naming PID 4711";
-  // The busy instance is untouched.
+  // The busy instance is untouched; once the agent stops (between retries,
+  // which pause again) the operand is resumed.
   EXPECT_TRUE(Applied("custom-mig"));
+  run.request_stop();
+  run.join();
+  EXPECT_EQ(Label("nvidia.com/gpu.deploy.dcgm-exporter"), "true");
 }
+
+// A fault the API server shows from the moment the GPU clients are paused
+// (between `pending` and the apply) on.
+enum class ApiFault { kConflict, kGone, kServerError, kSlow };
+
+std::string FaultName(const ::testing::TestParamInfo<ApiFault>& info) {
+  switch (info.param) {
+    case ApiFault::kConflict:
+      return "Conflict409";
+    case ApiFault::kGone:
+      return "Gone410";
+    case ApiFault::kServerError:
+      return "ServerError500";
+    case ApiFault::kSlow:
+      return "Slow";
+  }
+  return "";
+}
+
+class AgentApiFaultTest : public AgentFaultTest,
+                          public ::testing::WithParamInterface<ApiFault> {};
+
+TEST_P(AgentApiFaultTest, DuringAReconfigurationStillEndsInSuccess) {
+  ASSERT_TRUE(
+      client_
+          ->PatchNodeLabels("gpu-node-1",
+                            {{"nvidia.com/gpu.deploy.dcgm-exporter", "true"}})
+          .ok());
+  int injected = 0;
+  size_t requests_before = 0;
+  options_.reconfigure.pause_device_plugin = [&](bool paused,
+                                                 const std::vector<int>&) {
+    if (!paused || injected++ > 0) return;
+    requests_before = api_.requests().size();
+    switch (GetParam()) {
+      case ApiFault::kConflict:  // the operand and state patches conflict
+        api_.FailNextRequestsForTest(2, 409, "PATCH");
+        break;
+      case ApiFault::kGone:  // the resumed node watch gets 410: relist
+        api_.GoneOnNextWatchForTest();
+        api_.DropWatchesForTest();
+        break;
+      case ApiFault::kServerError:
+        api_.FailNextRequestsForTest(3, 500);
+        break;
+      case ApiFault::kSlow:
+        api_.SetLatencyForTest(absl::Milliseconds(200));
+        break;
+    }
+  };
+  Agent agent(*nvml_, *client_, options_);
+  std::jthread run(
+      [&](std::stop_token stop) { ASSERT_TRUE(agent.Run(stop).ok()); });
+  SetConfigLabel("custom-mig");
+  ASSERT_EQ(WaitForState("success"), "success");
+  EXPECT_EQ(injected, 1);
+  EXPECT_TRUE(Applied("custom-mig"));
+  int conflicts = 0;
+  int server_errors = 0;
+  for (const testing::ApiServer::RequestRecord& r : api_.requests()) {
+    conflicts += r.status == 409;
+    server_errors += r.status == 500;
+  }
+  EXPECT_EQ(conflicts, GetParam() == ApiFault::kConflict ? 2 : 0);
+  EXPECT_EQ(server_errors, GetParam() == ApiFault::kServerError ? 3 : 0);
+  // After a 410 the node watch lists again (a GET without watch=1).
+  const std::vector<testing::ApiServer::RequestRecord> after = [&] {
+    auto all = api_.requests();
+    return std::vector<testing::ApiServer::RequestRecord>(
+        all.begin() + requests_before, all.end());
+  }();
+  const bool relisted = std::any_of(after.begin(), after.end(), [](auto& r) {
+    return r.method == "GET" && r.path.rfind("/api/v1/nodes?", 0) == 0 &&
+           r.path.find("watch=") == std::string::npos;
+  });
+  EXPECT_EQ(relisted, GetParam() == ApiFault::kGone);
+  // The operand is un-paused whatever the API server did.
+  EXPECT_EQ(Label("nvidia.com/gpu.deploy.dcgm-exporter"), "true");
+  // And the agent still follows the label.
+  SetConfigLabel("all-7g");
+  const absl::Time deadline = absl::Now() + absl::Seconds(20);
+  while (!(Applied("all-7g") && State() == "success") &&
+         absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  EXPECT_TRUE(Applied("all-7g"));
+  EXPECT_EQ(State(), "success");
+  EXPECT_EQ(Label("nvidia.com/gpu.deploy.dcgm-exporter"), "true");
+}
+
+INSTANTIATE_TEST_SUITE_P(Faults, AgentApiFaultTest,
+                         ::testing::Values(ApiFault::kConflict, ApiFault::kGone,
+                                           ApiFault::kServerError,
+                                           ApiFault::kSlow),
+                         FaultName);
 
 }  // namespace
 }  // namespace migctl::agent

@@ -8,11 +8,15 @@
 #include <fstream>
 #include <set>
 
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "agent/labels.h"
+#include "agent/systemd_services.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "sim/gpu_rules.h"
 #include "sim/sim_nvml.h"
+#include "support/systemd_stand_in.h"
 
 namespace migctl::agent {
 namespace {
@@ -101,12 +105,15 @@ class ReconfigurerTest : public ::testing::Test {
 
 TEST_F(ReconfigurerTest, StoryGoesPendingThenSuccessAndPublishesLabels) {
   int published = 0;
-  std::vector<bool> plugin;
+  std::vector<std::string> plugin;
   options_.publish_labels = [&] {
     ++published;
     return absl::OkStatus();
   };
-  options_.pause_device_plugin = [&](bool paused) { plugin.push_back(paused); };
+  options_.pause_device_plugin = [&](bool paused, const std::vector<int>& g) {
+    plugin.push_back(
+        absl::StrCat(paused ? "pause " : "resume ", absl::StrJoin(g, ",")));
+  };
   Reconfigurer r(*node_, kube_, options_);
   auto state = r.Handle("custom-mig");
   ASSERT_TRUE(state.ok()) << state.status();
@@ -114,7 +121,7 @@ TEST_F(ReconfigurerTest, StoryGoesPendingThenSuccessAndPublishesLabels) {
   EXPECT_THAT(kube_.states, ElementsAre("pending", "success"));
   EXPECT_EQ(kube_.labels.at("nvidia.com/mig.config.state"), "success");
   EXPECT_EQ(published, 1);
-  EXPECT_THAT(plugin, ElementsAre(true, false));
+  EXPECT_THAT(plugin, ElementsAre("pause 0,1", "resume 0,1"));
   EXPECT_THAT(
       kube_.events,
       ElementsAre(
@@ -124,6 +131,26 @@ TEST_F(ReconfigurerTest, StoryGoesPendingThenSuccessAndPublishesLabels) {
   kube_.states.clear();
   EXPECT_EQ(*r.Handle("custom-mig"), "success");
   EXPECT_THAT(kube_.states, ElementsAre("success"));
+}
+
+TEST_F(ReconfigurerTest, OnlyTheGpusTheChangeTouchesArePaused) {
+  std::vector<std::string> plugin;
+  options_.pause_device_plugin = [&](bool paused, const std::vector<int>& g) {
+    plugin.push_back(
+        absl::StrCat(paused ? "pause " : "resume ", absl::StrJoin(g, ",")));
+  };
+  std::ofstream(config_, std::ios::app)
+      << "  gpu1-all-1g:\n"
+         "    - devices: [0]\n      mig-enabled: true\n"
+         "      mig-devices: {\"1g.12gb\": 2}\n"
+         "    - devices: [1]\n      mig-enabled: true\n"
+         "      mig-devices: {\"1g.12gb\": 7}\n";
+  Reconfigurer r(*node_, kube_, options_);
+  ASSERT_EQ(*r.Handle("custom-mig"), "success");
+  ASSERT_EQ(*r.Handle("gpu1-all-1g"), "success");
+  EXPECT_THAT(plugin,
+              ElementsAre("pause 0,1", "resume 0,1", "pause 1", "resume 1"));
+  EXPECT_EQ(node_->ListMigDevices(1)->size(), 7u);
 }
 
 TEST_F(ReconfigurerTest, UnknownConfigFailsWithTheReason) {
@@ -259,6 +286,136 @@ TEST_F(ReconfigurerTest, ResumeRetriesWhileTheApiServerIsDown) {
   Reconfigurer flaky(*node_, kube_, options_);
   EXPECT_EQ(*flaky.Handle("custom-mig"), "success");
   EXPECT_EQ(kube_.labels.at("nvidia.com/gpu.deploy.device-plugin"), "true");
+}
+
+// HostServices that notes, at each stop and start, how many GPU instances
+// GPU 1 has: 0 before the apply, 6 after it.
+class ObservedServices : public HostServices {
+ public:
+  ObservedServices(HostServices& real, nvml::Nvml& nvml)
+      : real_(real), nvml_(nvml) {}
+  absl::StatusOr<bool> IsActive(const std::string& unit) override {
+    return real_.IsActive(unit);
+  }
+  absl::Status Stop(const std::string& unit) override {
+    log.push_back(absl::StrCat("stop ", unit, " at ", Instances()));
+    return real_.Stop(unit);
+  }
+  absl::Status Start(const std::string& unit) override {
+    log.push_back(absl::StrCat("start ", unit, " at ", Instances()));
+    return real_.Start(unit);
+  }
+  std::vector<std::string> log;
+
+ private:
+  std::string Instances() {
+    return absl::StrCat(nvml_.ListGpuInstances(1)->size(), " GIs");
+  }
+  HostServices& real_;
+  nvml::Nvml& nvml_;
+};
+
+// WITH_SHUTDOWN_HOST_GPU_CLIENTS through the real sd-bus client and the
+// systemd stand-in.
+class HostGpuClientsTest : public ReconfigurerTest {
+ protected:
+  void SetUp() override {
+    ReconfigurerTest::SetUp();
+    dir_ = std::filesystem::temp_directory_path() /
+           ("mc-hc-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir_);
+    auto s = testing::SystemdStandIn::Start({(dir_ / "sd.sock").string()});
+    ASSERT_TRUE(s.ok()) << s.status();
+    systemd_ = *std::move(s);
+    systemd_->AddUnit("nvsm.service", {"active"});
+    systemd_->AddUnit("nvidia-dcgm.service", {"inactive"});
+    systemd_->AddUnit("dcgm-exporter.service", {"active"});
+    std::ofstream(dir_ / "clients.yaml")
+        << "version: v1\nsystemd-services:\n  - nvsm.service\n"
+           "  - nvidia-dcgm.service\n  - dcgm-exporter.service\n";
+    sd_ = std::make_unique<SystemdServices>(systemd_->address());
+    observed_ = std::make_unique<ObservedServices>(*sd_, *node_);
+    options_.host_services = observed_.get();
+    options_.gpu_clients_file = (dir_ / "clients.yaml").string();
+    options_.host_services_state = (dir_ / "stopped").string();
+  }
+  void TearDown() override {
+    systemd_.reset();
+    std::filesystem::remove_all(dir_);
+    ReconfigurerTest::TearDown();
+  }
+
+  std::filesystem::path dir_;
+  std::unique_ptr<testing::SystemdStandIn> systemd_;
+  std::unique_ptr<SystemdServices> sd_;
+  std::unique_ptr<ObservedServices> observed_;
+};
+
+TEST_F(HostGpuClientsTest, StoppedBeforeTheApplyAndStartedAfterInReverse) {
+  kube_.labels["nvidia.com/gpu.deploy.dcgm"] = "true";
+  Reconfigurer r(*node_, kube_, options_);
+  EXPECT_EQ(*r.Handle("custom-mig"), "success");
+  EXPECT_THAT(observed_->log,
+              ElementsAre("stop nvsm.service at 0 GIs",
+                          "stop dcgm-exporter.service at 0 GIs",
+                          "start dcgm-exporter.service at 6 GIs",
+                          "start nvsm.service at 6 GIs"));
+  // The inactive one is looked at, never started.
+  EXPECT_THAT(
+      systemd_->calls(),
+      ElementsAre("GetUnit nvsm.service", "StopUnit nvsm.service replace",
+                  "GetUnit nvidia-dcgm.service",
+                  "GetUnit dcgm-exporter.service",
+                  "StopUnit dcgm-exporter.service replace",
+                  "StartUnit dcgm-exporter.service replace",
+                  "StartUnit nvsm.service replace"));
+  EXPECT_EQ(systemd_->ActiveState("nvsm.service"), "active");
+  EXPECT_EQ(systemd_->ActiveState("nvidia-dcgm.service"), "inactive");
+  EXPECT_FALSE(std::filesystem::exists(options_.host_services_state));
+  // Operands are paused first and resumed last.
+  EXPECT_EQ(kube_.labels.at("nvidia.com/gpu.deploy.dcgm"), "true");
+}
+
+TEST_F(HostGpuClientsTest, StartedAgainWhenTheApplyFails) {
+  ASSERT_TRUE(node_
+                  ->Update([](sim::SimState& s) {
+                    s.reset_supported = false;
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  Reconfigurer r(*node_, kube_, options_);
+  EXPECT_EQ(*r.Handle("custom-mig"), "failed");
+  EXPECT_THAT(observed_->log,
+              ElementsAre("stop nvsm.service at 0 GIs",
+                          "stop dcgm-exporter.service at 0 GIs",
+                          "start dcgm-exporter.service at 0 GIs",
+                          "start nvsm.service at 0 GIs"));
+  EXPECT_EQ(systemd_->ActiveState("nvsm.service"), "active");
+  EXPECT_EQ(systemd_->ActiveState("dcgm-exporter.service"), "active");
+  EXPECT_FALSE(std::filesystem::exists(options_.host_services_state));
+}
+
+TEST_F(HostGpuClientsTest, AnUnreadableClientsFileFailsNamingIt) {
+  options_.gpu_clients_file = (dir_ / "missing.yaml").string();
+  Reconfigurer r(*node_, kube_, options_);
+  EXPECT_EQ(*r.Handle("custom-mig"), "failed");
+  EXPECT_THAT(kube_.annotations.at("migctl.dev/mig.config.failure"),
+              HasSubstr(options_.gpu_clients_file));
+  EXPECT_THAT(observed_->log, ::testing::IsEmpty());
+}
+
+TEST_F(HostGpuClientsTest, UnitsADeadAgentStoppedAreStartedByTheNextHandle) {
+  Reconfigurer r(*node_, kube_, options_);
+  ASSERT_EQ(*r.Handle("custom-mig"), "success");
+  // An agent killed mid-change left nvsm stopped and remembered.
+  systemd_->AddUnit("nvsm.service", {"inactive"});
+  std::ofstream(options_.host_services_state) << "nvsm.service\n";
+  observed_->log.clear();
+  Reconfigurer next(*node_, kube_, options_);
+  EXPECT_EQ(*next.Handle("custom-mig"), "success");  // already applied
+  EXPECT_THAT(observed_->log, ElementsAre("start nvsm.service at 6 GIs"));
+  EXPECT_EQ(systemd_->ActiveState("nvsm.service"), "active");
+  EXPECT_FALSE(std::filesystem::exists(options_.host_services_state));
 }
 
 }  // namespace

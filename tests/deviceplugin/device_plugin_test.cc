@@ -520,6 +520,37 @@ TEST_P(DevicePluginTest, LayoutChangeUpdatesResourcesWithoutRestart) {
   EXPECT_EQ(Ids(*two), MigUuids(1, 14));
 }
 
+TEST_P(DevicePluginTest, PausedGpusLeaveTheKubeletUntilResumed) {
+  StartPlugin();
+  ASSERT_TRUE(kubelet_->WaitForResources({k12, k24}, kWait).ok());
+  // GPU 1 is being changed: its devices go, GPU 0's stay.
+  plugin_->SetPausedGpus({1});
+  EXPECT_EQ(plugin_->Resources(), std::vector<std::string>{k12});
+  ASSERT_TRUE(kubelet_->WaitForResources({k12}, kWait).ok());
+  auto during = kubelet_->WaitForDevices(
+      k12, [](const auto& d) { return d.size() == 2; }, kWait);
+  ASSERT_TRUE(during.ok()) << during.status();
+  EXPECT_EQ(Ids(*during), MigUuids(0, k1g12));
+  // Resumed: everything the node has now, without registering k12 again.
+  plugin_->SetPausedGpus({});
+  EXPECT_EQ(plugin_->Resources(), (std::vector<std::string>{k12, k24}));
+  auto after = kubelet_->WaitForDevices(
+      k12, [](const auto& d) { return d.size() == 7; }, kWait);
+  ASSERT_TRUE(after.ok()) << after.status();
+  EXPECT_EQ(kubelet_->Registrations(k12), 1);
+  ASSERT_TRUE(kubelet_->WaitForResources({k12, k24}, kWait).ok());
+}
+
+TEST_P(DevicePluginTest, PausingAStoppedPluginReturns) {
+  StartPlugin();
+  ASSERT_TRUE(kubelet_->WaitForResources({k12, k24}, kWait).ok());
+  plugin_->Stop();
+  thread_.join();
+  plugin_->SetPausedGpus({0});  // returns: nothing runs to wait for
+  EXPECT_TRUE(plugin_->Resources().empty());
+  plugin_.reset();
+}
+
 INSTANTIATE_TEST_SUITE_P(Bindings, DevicePluginTest,
                          ::testing::Values(Binding::kSimNvml,
                                            Binding::kLibraryOverShim),
