@@ -26,13 +26,130 @@ struct ResourceInfo {
   const char* kind;
   bool namespaced;
   const char* short_name;
+  const char* group_version = "v1";  // "v1" is core (/api/v1)
 };
 
 constexpr ResourceInfo kResources[] = {
-    {"nodes", "Node", false, "no"},  {"namespaces", "Namespace", false, "ns"},
-    {"pods", "Pod", true, "po"},     {"configmaps", "ConfigMap", true, "cm"},
+    {"nodes", "Node", false, "no"},
+    {"namespaces", "Namespace", false, "ns"},
+    {"pods", "Pod", true, "po"},
+    {"configmaps", "ConfigMap", true, "cm"},
     {"events", "Event", true, "ev"},
+    // --- kinds of the Helm chart (issue 7) ---
+    // Stored and served as they are sent (no defaulting, no controllers), so
+    // that `kubectl apply -f` of the rendered chart and `kubectl get` work.
+    {"serviceaccounts", "ServiceAccount", true, "sa"},
+    {"services", "Service", true, "svc"},
+    {"daemonsets", "DaemonSet", true, "ds", "apps/v1"},
+    {"clusterroles", "ClusterRole", false, "", "rbac.authorization.k8s.io/v1"},
+    {"clusterrolebindings", "ClusterRoleBinding", false, "",
+     "rbac.authorization.k8s.io/v1"},
+    {"servicemonitors", "ServiceMonitor", true, "smon",
+     "monitoring.coreos.com/v1"},
+    // --- end kinds of the Helm chart ---
 };
+
+// The API groups of kResources other than core, "group/version" in order.
+std::vector<std::string> ApiGroupVersions() {
+  std::vector<std::string> out;
+  for (const auto& r : kResources) {
+    if (std::string(r.group_version) != "v1" &&
+        std::find(out.begin(), out.end(), r.group_version) == out.end()) {
+      out.push_back(r.group_version);
+    }
+  }
+  return out;
+}
+
+// The segments after "/api/v1/" or "/apis/<group>/<version>/", with that
+// group/version ("v1" for core) in *group_version; empty for other paths.
+std::vector<std::string> SplitResourcePath(const std::string& path,
+                                           std::string* group_version) {
+  std::string rest;
+  if (absl::StartsWith(path, "/api/v1/")) {
+    *group_version = "v1";
+    rest = path.substr(strlen("/api/v1/"));
+  } else if (absl::StartsWith(path, "/apis/")) {
+    std::vector<std::string> head =
+        absl::StrSplit(path.substr(strlen("/apis/")), absl::MaxSplits('/', 2));
+    if (head.size() < 3) return {};
+    *group_version = absl::StrCat(head[0], "/", head[1]);
+    rest = head[2];
+  } else {
+    return {};
+  }
+  return absl::StrSplit(rest, '/', absl::SkipEmpty());
+}
+
+// Discovery and OpenAPI v3 documents of the non-core groups: /apis,
+// /apis/<group>/<version>, the /openapi/v3 entries and
+// /openapi/v3/apis/<group>/<version> (just the fieldValidation parameter,
+// as for core). *found false for other paths.
+nlohmann::json GroupDiscovery(const std::string& path, bool* found) {
+  *found = true;
+  if (path == "/apis") {
+    nlohmann::json groups = nlohmann::json::array();
+    for (const std::string& gv : ApiGroupVersions()) {
+      std::string group = gv.substr(0, gv.find('/'));
+      std::string version = gv.substr(gv.find('/') + 1);
+      nlohmann::json v = {{"groupVersion", gv}, {"version", version}};
+      groups.push_back({{"name", group},
+                        {"versions", nlohmann::json::array({v})},
+                        {"preferredVersion", v}});
+    }
+    return {{"kind", "APIGroupList"}, {"apiVersion", "v1"}, {"groups", groups}};
+  }
+  for (const std::string& gv : ApiGroupVersions()) {
+    std::string group = gv.substr(0, gv.find('/'));
+    std::string version = gv.substr(gv.find('/') + 1);
+    if (path == "/apis/" + gv) {
+      nlohmann::json resources = nlohmann::json::array();
+      for (const auto& r : kResources) {
+        if (r.group_version != gv) continue;
+        nlohmann::json short_names = nlohmann::json::array();
+        if (*r.short_name != '\0') short_names.push_back(r.short_name);
+        resources.push_back(
+            {{"name", r.name},
+             {"singularName", absl::AsciiStrToLower(r.kind)},
+             {"namespaced", r.namespaced},
+             {"kind", r.kind},
+             {"verbs",
+              {"create", "delete", "get", "list", "patch", "update", "watch"}},
+             {"shortNames", short_names}});
+      }
+      return {{"kind", "APIResourceList"},
+              {"apiVersion", "v1"},
+              {"groupVersion", gv},
+              {"resources", resources}};
+    }
+    if (path == "/openapi/v3/apis/" + gv) {
+      nlohmann::json paths = nlohmann::json::object();
+      for (const auto& r : kResources) {
+        if (r.group_version != gv) continue;
+        std::string item =
+            r.namespaced
+                ? absl::StrCat("/apis/", gv, "/namespaces/{namespace}/", r.name,
+                               "/{name}")
+                : absl::StrCat("/apis/", gv, "/", r.name, "/{name}");
+        nlohmann::json op = {
+            {"x-kubernetes-group-version-kind",
+             {{"group", group}, {"version", version}, {"kind", r.kind}}},
+            {"parameters",
+             nlohmann::json::array({{{"name", "fieldValidation"},
+                                     {"in", "query"},
+                                     {"schema", {{"type", "string"}}}}})},
+            {"responses", {{"200", {{"description", "OK"}}}}}};
+        paths[item] = {{"patch", op}};
+      }
+      return {{"openapi", "3.0.0"},
+              {"info", {{"title", "Kubernetes"}, {"version", "v1.32.0"}}},
+              {"paths", paths},
+              {"components", {{"schemas", nlohmann::json::object()}}}};
+    }
+  }
+  *found = false;
+  return nullptr;
+}
 
 const ResourceInfo* FindResource(const std::string& name) {
   for (const auto& r : kResources) {
@@ -117,6 +234,65 @@ std::string Meta(const json& object, const char* field) {
 
 // Strategic merge for maps: like RFC 7386, plus the $patch, $retainKeys and
 // $setElementOrder directives kubectl sends; lists are replaced whole.
+json StrategicMerge(json target, const json& patch, bool* deleted);
+
+// Strategic merge of a list that has a patch merge key (added for the Helm
+// chart's DaemonSet, issue 7): kubectl sends "$setElementOrder/<field>", the
+// final order with each item reduced to its merge key (or the values of a
+// primitive list), the changed items in <field>, removals as
+// `$patch: delete` items or in "$deleteFromPrimitiveList/<field>". Items
+// merge by key; items only on the server stay, after the ordered ones.
+json MergeKeyedList(const json& target, const json& patch_items,
+                    const json& order, const json& deleted_primitives) {
+  std::string merge_key;
+  if (!order.empty() && order[0].is_object() && order[0].size() == 1) {
+    merge_key = order[0].begin().key();
+  }
+  auto id = [&](const json& item) {
+    return merge_key.empty() ? item.dump()
+                             : item.value(merge_key, json()).dump();
+  };
+  auto find = [&](const json& list, const std::string& wanted) -> const json* {
+    if (!list.is_array()) return nullptr;
+    for (const json& item : list) {
+      if (id(item) == wanted) return &item;
+    }
+    return nullptr;
+  };
+  std::set<std::string> removed;
+  for (const json& p : patch_items) {
+    if (p.is_object() && p.value("$patch", "") == "delete") {
+      removed.insert(id(p));
+    }
+  }
+  if (deleted_primitives.is_array()) {
+    for (const json& v : deleted_primitives) removed.insert(v.dump());
+  }
+  json out = json::array();
+  std::set<std::string> placed;
+  for (const json& o : order) {
+    std::string key = id(o);
+    if (removed.contains(key) || !placed.insert(key).second) continue;
+    if (merge_key.empty()) {
+      out.push_back(o);
+      continue;
+    }
+    const json* base = find(target, key);
+    const json* change = find(patch_items, key);
+    bool gone = false;
+    json merged = StrategicMerge(base ? *base : json::object(),
+                                 change ? *change : json::object(), &gone);
+    if (!gone) out.push_back(std::move(merged));
+  }
+  if (target.is_array()) {
+    for (const json& item : target) {
+      std::string key = id(item);
+      if (!placed.contains(key) && !removed.contains(key)) out.push_back(item);
+    }
+  }
+  return out;
+}
+
 json StrategicMerge(json target, const json& patch, bool* deleted) {
   *deleted = false;
   if (!patch.is_object()) return patch;
@@ -137,6 +313,7 @@ json StrategicMerge(json target, const json& patch, bool* deleted) {
   }
   for (auto it = patch.begin(); it != patch.end(); ++it) {
     if (absl::StartsWith(it.key(), "$")) continue;
+    if (patch.contains("$setElementOrder/" + it.key())) continue;  // below
     if (it.value().is_null()) {
       target.erase(it.key());
     } else if (it.value().is_object()) {
@@ -152,6 +329,14 @@ json StrategicMerge(json target, const json& patch, bool* deleted) {
     } else {
       target[it.key()] = it.value();
     }
+  }
+  for (auto it = patch.begin(); it != patch.end(); ++it) {
+    if (!absl::StartsWith(it.key(), "$setElementOrder/")) continue;
+    std::string field = it.key().substr(strlen("$setElementOrder/"));
+    target[field] = MergeKeyedList(
+        target.value(field, json()), patch.value(field, json::array()),
+        it.value(),
+        patch.value("$deleteFromPrimitiveList/" + field, json::array()));
   }
   if (patch.contains("$retainKeys") && patch["$retainKeys"].is_array()) {
     std::set<std::string> keep;
@@ -527,7 +712,7 @@ absl::StatusOr<json> ApiServer::CreateLocked(const std::string& resource,
     return absl::AlreadyExistsError(
         absl::StrCat(resource, " \"", name, "\" already exists"));
   }
-  object["apiVersion"] = "v1";
+  object["apiVersion"] = info->group_version;
   object["kind"] = info->kind;
   meta["uid"] =
       absl::StrFormat("6d1f0000-0000-4000-8000-%012x", ++uid_counter_);
@@ -573,7 +758,7 @@ absl::StatusOr<json> ApiServer::ReplaceLocked(const std::string& resource,
   if (info->namespaced) meta["namespace"] = ns;
   meta["uid"] = previous["metadata"]["uid"];
   meta["creationTimestamp"] = previous["metadata"]["creationTimestamp"];
-  object["apiVersion"] = "v1";
+  object["apiVersion"] = info->group_version;
   object["kind"] = info->kind;
   if (object == previous) return object;  // a no-op write keeps its rv
   meta["resourceVersion"] = absl::StrCat(++rv_);
@@ -731,14 +916,12 @@ json ApiServer::Discovery(const std::string& path, bool* found) const {
                  {{{"clientCIDR", "0.0.0.0/0"},
                    {"serverAddress", absl::StrCat("127.0.0.1:", port_)}}})}};
   }
-  if (path == "/apis") {
-    return {{"kind", "APIGroupList"},
-            {"apiVersion", "v1"},
-            {"groups", json::array()}};
-  }
+  if (json groups = GroupDiscovery(path, found); *found) return groups;
+  *found = true;
   if (path == "/api/v1") {
     json resources = json::array();
     for (const auto& r : kResources) {
+      if (std::string(r.group_version) != "v1") continue;
       json verbs = {"create", "delete", "get",  "list",
                     "patch",  "update", "watch"};
       resources.push_back({{"name", r.name},
@@ -753,9 +936,14 @@ json ApiServer::Discovery(const std::string& path, bool* found) const {
             {"resources", resources}};
   }
   if (path == "/openapi/v3") {
-    return {{"paths",
-             {{"api/v1",
-               {{"serverRelativeURL", "/openapi/v3/api/v1?hash=STANDIN"}}}}}};
+    json paths = {
+        {"api/v1", {{"serverRelativeURL", "/openapi/v3/api/v1?hash=STANDIN"}}}};
+    for (const std::string& gv : ApiGroupVersions()) {
+      paths["apis/" + gv] = {
+          {"serverRelativeURL",
+           absl::StrCat("/openapi/v3/apis/", gv, "?hash=STANDIN")}};
+    }
+    return {{"paths", paths}};
   }
   if (path == "/openapi/v3/api/v1") {
     // Just enough for kubectl to see that PATCH takes fieldValidation (so
@@ -763,6 +951,7 @@ json ApiServer::Discovery(const std::string& path, bool* found) const {
     // strategic merge patches from its compiled-in types.
     json paths = json::object();
     for (const auto& r : kResources) {
+      if (std::string(r.group_version) != "v1") continue;
       std::string item = r.namespaced
                              ? absl::StrCat("/api/v1/namespaces/{namespace}/",
                                             r.name, "/{name}")
@@ -850,11 +1039,8 @@ void ApiServer::Handle(const httplib::Request& req, httplib::Response& res) {
     return finish();
   }
 
-  std::vector<std::string> parts;
-  if (absl::StartsWith(req.path, "/api/v1/")) {
-    parts = absl::StrSplit(req.path.substr(strlen("/api/v1/")), '/',
-                           absl::SkipEmpty());
-  }
+  std::string group_version;
+  std::vector<std::string> parts = SplitResourcePath(req.path, &group_version);
   std::string resource, ns, name;
   if (parts.size() >= 3 && parts[0] == "namespaces") {
     ns = parts[1];
@@ -866,6 +1052,7 @@ void ApiServer::Handle(const httplib::Request& req, httplib::Response& res) {
     if (parts.size() >= 2) name = parts[1];
   }
   const ResourceInfo* info = parts.empty() ? nullptr : FindResource(resource);
+  if (info != nullptr && group_version != info->group_version) info = nullptr;
   if (info == nullptr || (!info->namespaced && !ns.empty())) {
     reply(404, StatusBody(404, "NotFound",
                           "the server could not find the requested resource"));
@@ -911,7 +1098,7 @@ void ApiServer::Handle(const httplib::Request& req, httplib::Response& res) {
                   {"rows", rows}});
     } else {
       reply(200, {{"kind", absl::StrCat(info->kind, "List")},
-                  {"apiVersion", "v1"},
+                  {"apiVersion", info->group_version},
                   {"metadata", meta},
                   {"items", items}});
     }

@@ -1,14 +1,18 @@
 // ApiServer: an in-memory stand-in for kube-apiserver, for tests and the
 // demo. Serves plain HTTP on 127.0.0.1 only: the core/v1 resources nodes,
-// pods, configmaps, events and namespaces, with a global resourceVersion,
+// pods, configmaps, events and namespaces, and (stored as sent, for the Helm
+// chart's objects) serviceaccounts, services, apps/v1 daemonsets,
+// rbac.authorization.k8s.io/v1 clusterroles and clusterrolebindings and
+// monitoring.coreos.com/v1 servicemonitors, with a global resourceVersion,
 // optimistic concurrency (409 on a stale metadata.resourceVersion), watch
 // (chunked JSON lines, bookmarks, 410 for a compacted resourceVersion),
 // JSON merge / strategic merge / JSON patch, label and field selectors, Table
 // output for `kubectl get`, and the discovery documents real kubectl asks for.
 //
 // What it is not: no admission, no defaulting beyond metadata, no
-// authentication, strategic merge treats lists as atomic (enough for labels,
-// annotations and ConfigMap data).
+// authentication, no controllers; strategic merge merges lists by key only
+// where the patch says how ($setElementOrder, as kubectl sends for env,
+// volumes, containers…), other lists are replaced whole.
 //
 // Fault injection (…ForTest): fail the next N requests with a status, make
 // the next watch answer 410, drop open watches, slow every response.

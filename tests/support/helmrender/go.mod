@@ -1,0 +1,3 @@
+module migctl.dev/helmrender
+
+go 1.19
