@@ -48,6 +48,20 @@ Agent::Agent(nvml::Nvml& nvml, kube::Client& client, AgentOptions options)
   if (options_.publish_labels && !options_.reconfigure.publish_labels) {
     options_.reconfigure.publish_labels = [this] { return PublishLabels(); };
   }
+  if (!options_.reconfigure.apply.progress) {
+    options_.reconfigure.apply.progress =
+        [this](const reconcile::ApplyProgress& p) { OnApplyProgress(p); };
+  }
+}
+
+void Agent::OnApplyProgress(const reconcile::ApplyProgress& p) {
+  status_.SetPhase(reconcile::DescribeProgress(p));
+  if (p.op_number != 1) return;
+  (void)KubeNodeApi(client_, options_.node_name)
+      .RecordEvent("Normal", "MigConfigApplying",
+                   absl::StrCat("Changing GPU ", p.gpu, " (", p.gpu_number,
+                                " of ", p.gpu_count, "): ", p.op_count,
+                                " operation(s), first: ", p.step));
 }
 
 Agent::~Agent() = default;
@@ -103,6 +117,11 @@ std::string Agent::MetricsText() {
   return out;
 }
 
+NodeStatus Agent::Status() {
+  return CollectNodeStatus(nvml_, status_, options_.node_name,
+                           options_.reconfigure.config_path, absl::Now());
+}
+
 std::optional<absl::Time> Agent::ConfigFileTime() const {
   std::error_code ec;
   auto t =
@@ -119,12 +138,11 @@ void Agent::OnNode(const nlohmann::json& node) {
       meta["labels"][std::string(kConfigLabel)].is_string()) {
     value = meta["labels"][std::string(kConfigLabel)].get<std::string>();
   }
-  std::lock_guard<std::mutex> lock(mu_);
+  status_.ObserveNode(node);
+  // Waiters re-check their conditions when the lock is released.
+  absl::MutexLock lock(&mu_);
   node_seen_ = true;
-  if (value != wanted_) {
-    wanted_ = value;
-    wake_.notify_all();
-  }
+  wanted_ = std::move(value);
 }
 
 void Agent::Watch(std::stop_token stop) {
@@ -146,8 +164,13 @@ void Agent::Watch(std::stop_token stop) {
     if (!s.ok() && !stop.stop_requested()) {
       spdlog::warn("watching node {} failed: {}; retrying", options_.node_name,
                    s.message());
-      std::unique_lock<std::mutex> lock(mu_);
-      wake_.wait_for(lock, stop, std::chrono::seconds(2), [] { return false; });
+      // Two seconds, or until stopped (the callback's lock and unlock makes
+      // the condition be checked again).
+      std::stop_callback wake(stop,
+                              [this] { absl::MutexLock wake_lock(&mu_); });
+      auto stopped = [&stop] { return stop.stop_requested(); };
+      absl::MutexLock lock(&mu_);
+      mu_.AwaitWithTimeout(absl::Condition(&stopped), absl::Seconds(2));
     }
   }
 }
@@ -173,6 +196,7 @@ absl::Status Agent::Run(std::stop_token stop) {
               [this](const httplib::Request&, httplib::Response& r) {
                 r.set_content(MetricsText(), "text/plain; version=0.0.4");
               });
+    ServeStatusPage(*http, [this] { return Status(); });
     int port = options_.health_port == 0
                    ? http->bind_to_any_port("127.0.0.1")
                    : (http->bind_to_port("0.0.0.0", options_.health_port)
@@ -193,6 +217,8 @@ absl::Status Agent::Run(std::stop_token stop) {
   }
   std::jthread watcher([this](std::stop_token st) { Watch(st); });
   std::stop_callback stop_watcher(stop, [&watcher] { watcher.request_stop(); });
+  // Wakes the wait below: its condition is checked again on unlock.
+  std::stop_callback wake_on_stop(stop, [this] { absl::MutexLock lock(&mu_); });
 
   KubeNodeApi node_api(client_, options_.node_name);
   Reconfigurer reconfigurer(nvml_, node_api, options_.reconfigure);
@@ -204,15 +230,16 @@ absl::Status Agent::Run(std::stop_token stop) {
   while (!stop.stop_requested()) {
     std::optional<std::string> wanted;
     {
-      std::unique_lock<std::mutex> lock(mu_);
-      auto poll = std::chrono::milliseconds(
-          absl::ToInt64Milliseconds(options_.config_poll));
+      absl::Duration poll = options_.config_poll;
       if (retry_at) {
         poll = std::min(
-            poll, std::chrono::milliseconds(std::max<int64_t>(
-                      0, absl::ToInt64Milliseconds(*retry_at - absl::Now()))));
+            poll, std::max(absl::ZeroDuration(), *retry_at - absl::Now()));
       }
-      wake_.wait_for(lock, stop, poll, [&] { return wanted_ != handled; });
+      auto woken = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+        return stop.stop_requested() || wanted_ != handled;
+      };
+      absl::MutexLock lock(&mu_);
+      mu_.AwaitWithTimeout(absl::Condition(&woken), poll);
       wanted = wanted_;
     }
     if (stop.stop_requested()) break;
@@ -229,6 +256,11 @@ absl::Status Agent::Run(std::stop_token stop) {
     absl::StatusOr<std::string> state = reconfigurer.Handle(*wanted);
     metrics_.reconfiguration_millis_sum +=
         absl::ToInt64Milliseconds(absl::Now() - start);
+    status_.SetPhase("");
+    if (state.ok()) {
+      status_.RecordReconfiguration(
+          {*wanted, *state, absl::Now(), absl::Now() - start});
+    }
     handled = wanted;
     handled_config_time = config_time;
     if (!state.ok()) {

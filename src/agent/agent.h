@@ -6,23 +6,24 @@
 // backoff without needing a label change; a change of the mounted config
 // file re-applies the current value. After every reconfiguration (and at
 // start) it publishes the GFD-compatible labels and an annotation with the
-// node's layout. It serves /healthz, /readyz and /metrics when given a port.
+// node's layout. It serves /healthz, /readyz, /metrics and the status page
+// (`/`, `/status.json`, agent/status_page.h) when given a port.
 // Run blocks until its stop token is triggered; thread-safe as documented
 // on each member.
 #ifndef MIGCTL_AGENT_AGENT_H_
 #define MIGCTL_AGENT_AGENT_H_
 
 #include <atomic>
-#include <condition_variable>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <stop_token>
 #include <string>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "agent/reconfigurer.h"
+#include "agent/status_board.h"
 #include "kube/client.h"
 #include "labels/collect.h"
 
@@ -68,19 +69,25 @@ class Agent {
   // Publishes the GPU labels and the layout annotation now.
   absl::Status PublishLabels();
 
+  // What the status page (`/`, `/status.json`) shows now.
+  NodeStatus Status();
+
  private:
   void Watch(std::stop_token stop);
   void OnNode(const nlohmann::json& node);
+  // Shows the step on the status page; a Node Event per GPU and pass.
+  void OnApplyProgress(const reconcile::ApplyProgress& p);
   std::optional<absl::Time> ConfigFileTime() const;
 
   nvml::Nvml& nvml_;
   kube::Client& client_;
   AgentOptions options_;
   AgentMetrics metrics_;
+  StatusBoard status_;
   std::atomic<int> health_port_{-1};
 
-  std::mutex mu_;
-  std::condition_variable_any wake_;
+  // Run waits on mu_ for a new wanted_ (conditions, no CondVar).
+  absl::Mutex mu_;
   std::optional<std::string> wanted_ ABSL_GUARDED_BY(mu_);
   bool node_seen_ ABSL_GUARDED_BY(mu_) = false;
 };

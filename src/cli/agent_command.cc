@@ -1,5 +1,8 @@
 // `migctl agent`: the node agent (label-driven reconfiguration, state
 // labels, GPU labels, health and metrics).
+#include <pthread.h>
+
+#include <atomic>
 #include <csignal>
 #include <cstdlib>
 #include <memory>
@@ -9,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "agent/agent.h"
 #include "agent/device_plugin_runner.h"
+#include "agent/systemd_services.h"
 #include "cli/app.h"
 #include "config/hooks.h"
 #include "deviceplugin/config.h"
@@ -37,9 +41,47 @@ struct AgentFlags {
   bool device_plugin = true;
   std::string socket_dir = std::string(deviceplugin::kDefaultSocketDir);
   int device_plugin_poll_ms = 1000;
+  bool shutdown_host_gpu_clients = false;
+  std::string gpu_clients_file;
+  std::string systemd_address;
 };
 
-std::stop_source* g_stop = nullptr;  // set by the signal handler only
+// Turns SIGTERM and SIGINT into stop.request_stop() on a thread of its own
+// (sigwait), not in a signal handler: stopping runs the stop callbacks, which
+// take locks. Blocks both signals in the calling thread and in every thread
+// it starts while this lives.
+class StopOnSignals {
+ public:
+  explicit StopOnSignals(std::stop_source& stop) {
+    sigemptyset(&signals_);
+    sigaddset(&signals_, SIGTERM);
+    sigaddset(&signals_, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &signals_, &old_);
+    waiter_ = std::thread([this, &stop] {
+      while (!done_) {
+        int sig = 0;
+        sigwait(&signals_, &sig);
+        if (!done_) stop.request_stop();
+      }
+    });
+  }
+  ~StopOnSignals() {
+    done_ = true;
+    // Wakes the waiter's sigwait (the signal is blocked everywhere).
+    // NOLINTNEXTLINE(bugprone-bad-signal-to-kill-thread)
+    pthread_kill(waiter_.native_handle(), SIGTERM);
+    waiter_.join();
+    pthread_sigmask(SIG_SETMASK, &old_, nullptr);
+  }
+  StopOnSignals(const StopOnSignals&) = delete;
+  StopOnSignals& operator=(const StopOnSignals&) = delete;
+
+ private:
+  sigset_t signals_;
+  sigset_t old_;
+  std::atomic<bool> done_{false};
+  std::thread waiter_;
+};
 
 absl::StatusOr<std::unique_ptr<kube::Client>> Connect(const AgentFlags& f) {
   if (f.kubeconfig.empty() &&
@@ -54,6 +96,9 @@ absl::Status RunAgent(Context& ctx, const AgentFlags& f) {
     return absl::InvalidArgumentError(
         "no node name: pass --node or set NODE_NAME (from the downward API)");
   }
+  // Before any thread starts, so that every thread has the signals blocked.
+  std::stop_source stop;
+  StopOnSignals signals(stop);
   ASSIGN_OR_RETURN(auto nvml, ctx.OpenNvml());
   ASSIGN_OR_RETURN(auto client, Connect(f));
 
@@ -95,6 +140,20 @@ absl::Status RunAgent(Context& ctx, const AgentFlags& f) {
                          : !ctx.sim_path.empty()
                              ? ctx.sim_path + ".apply-journal"
                              : "/run/migctl/apply-journal.json";
+  std::unique_ptr<agent::SystemdServices> systemd;
+  if (f.shutdown_host_gpu_clients) {
+    if (f.gpu_clients_file.empty()) {
+      return absl::InvalidArgumentError(
+          "WITH_SHUTDOWN_HOST_GPU_CLIENTS needs the services to stop: pass "
+          "--gpu-clients-file or set GPU_CLIENTS_FILE");
+    }
+    systemd = std::make_unique<agent::SystemdServices>(f.systemd_address);
+    r.host_services = systemd.get();
+    r.gpu_clients_file = f.gpu_clients_file;
+    if (!ctx.sim_path.empty()) {
+      r.host_services_state = ctx.sim_path + ".stopped-host-services";
+    }
+  }
   config::HooksFile hooks;
   reconcile::ProcessRunner runner;
   if (!f.hooks_file.empty()) {
@@ -103,14 +162,6 @@ absl::Status RunAgent(Context& ctx, const AgentFlags& f) {
         &hooks, &runner, {"MIG_PARTED_HOOKS_FILE=" + f.hooks_file}};
   }
 
-  std::stop_source stop;
-  g_stop = &stop;
-  std::signal(SIGTERM, [](int) {
-    if (g_stop) g_stop->request_stop();
-  });
-  std::signal(SIGINT, [](int) {
-    if (g_stop) g_stop->request_stop();
-  });
   std::unique_ptr<agent::DevicePluginRunner> plugin;
   if (f.device_plugin) {
     deviceplugin::PluginOptions dp;
@@ -130,8 +181,9 @@ absl::Status RunAgent(Context& ctx, const AgentFlags& f) {
         getenv("DP_DISABLE_HEALTHCHECKS"), getenv("DP_ENABLE_HEALTHCHECKS"));
     plugin = std::make_unique<agent::DevicePluginRunner>(
         [&ctx] { return ctx.OpenNvml(); }, std::move(dp));
-    r.pause_device_plugin = [p = plugin.get()](bool paused) {
-      p->SetPaused(paused);
+    r.pause_device_plugin = [p = plugin.get()](bool paused,
+                                               const std::vector<int>& gpus) {
+      p->SetPaused(paused, gpus);
     };
   }
   spdlog::info(
@@ -142,7 +194,6 @@ absl::Status RunAgent(Context& ctx, const AgentFlags& f) {
   if (plugin) plugin->Start();
   absl::Status s = agent.Run(stop.get_token());
   if (plugin) plugin->Stop();
-  g_stop = nullptr;
   return s;
 }
 
@@ -155,7 +206,7 @@ void AddAgentCommands(CLI::App& app, Context& ctx) {
       "Run the node agent: apply the MIG config named by the node's "
       "nvidia.com/mig.config label, report nvidia.com/mig.config.state "
       "(pending, success, failed, rebooting), publish GPU Feature Discovery "
-      "labels, serve /healthz, /readyz and /metrics");
+      "labels, serve /healthz, /readyz, /metrics and a status page at /");
   cmd->add_option("--node", f->node, "This node's name")->envname("NODE_NAME");
   cmd->add_option("--config-file", f->config_file,
                   "mig-parted v1 config (the mounted ConfigMap); re-read when "
@@ -183,12 +234,26 @@ void AddAgentCommands(CLI::App& app, Context& ctx) {
       ->envname("MIG_PARTED_HOOKS_FILE");
   cmd->add_option("--journal", f->journal, "Apply journal file");
   cmd->add_option("--health-port", f->health_port,
-                  "Port of /healthz, /readyz, /metrics (-1: none)")
+                  "Port of /healthz, /readyz, /metrics and the status page / "
+                  "(-1: none)")
       ->capture_default_str();
   cmd->add_flag("--no-labels", f->no_labels, "Do not publish GPU labels");
   cmd->add_flag("--device-plugin,!--no-device-plugin", f->device_plugin,
                 "Run the kubelet device plugin in this process (default on); "
                 "it stops advertising the GPUs while they are reconfigured");
+  cmd->add_option(
+         "--with-shutdown-host-gpu-clients", f->shutdown_host_gpu_clients,
+         "Stop the host's systemd services of --gpu-clients-file that run "
+         "while the GPUs change, and start them again after (true/false)")
+      ->envname("WITH_SHUTDOWN_HOST_GPU_CLIENTS");
+  cmd->add_option("--gpu-clients-file", f->gpu_clients_file,
+                  "mig-manager's gpu-clients file (version: v1, "
+                  "systemd-services: [...])")
+      ->envname("GPU_CLIENTS_FILE");
+  cmd->add_option("--systemd-address", f->systemd_address,
+                  "D-Bus address of systemd's private socket, e.g. "
+                  "unix:path=/run/systemd/private (default: the system bus, "
+                  "$DBUS_SYSTEM_BUS_ADDRESS)");
   cmd->add_option("--socket-dir", f->socket_dir,
                   "Directory of kubelet.sock and the device plugin's sockets")
       ->capture_default_str();

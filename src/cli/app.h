@@ -39,6 +39,9 @@ void AddDevicePluginCommands(CLI::App& app, Context& ctx);
 void AddLabelsCommands(CLI::App& app, Context& ctx);
 void AddShowCommands(CLI::App& app, Context& ctx);
 void AddAgentCommands(CLI::App& app, Context& ctx);
+// Registers `completion` (and the hidden `__complete`); `app` is the root,
+// whose whole tree the script is generated from when the command runs.
+void AddCompletionCommands(CLI::App& app, Context& ctx);
 
 // Runs migctl; returns its exit code.
 int Run(int argc, const char* const* argv, std::ostream& out,

@@ -13,6 +13,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "cli/app.h"
+#include "cli/cluster_plan.h"
+#include "cli/plan_maps.h"
 #include "config/hooks.h"
 #include "config/mig_config.h"
 #include "reconcile/apply.h"
@@ -38,6 +40,8 @@ struct ConfigFlags {
   std::string checkpoint_file;
   std::string export_name = "current";
   std::string export_format = "yaml";
+  bool progress = false;
+  bool show = false;
 };
 
 absl::StatusOr<config::MigConfigFile> LoadConfig(const std::string& path) {
@@ -177,6 +181,11 @@ absl::Status PlanCommand(Context& ctx, const ConfigFlags& f) {
     PrintJson(*ctx.out, PlanJson(plan));
   } else {
     *ctx.out << PlanText(plan);
+    for (size_t i = 0; f.show && i < plan.gpus.size(); ++i) {
+      ASSIGN_OR_RETURN(reconcile::GpuState current,
+                       reconcile::ReadGpuState(*nvml, plan.gpus[i].gpu));
+      *ctx.out << "\n" << PlanMaps(current, plan.gpus[i], /*color=*/false);
+    }
   }
   return absl::OkStatus();
 }
@@ -199,6 +208,11 @@ absl::Status ApplyCommand(Context& ctx, const ConfigFlags& f) {
   options.plan.mode_only = f.mode_only;
   options.skip_reset = f.skip_reset;
   options.journal_path = journal;
+  if (f.progress || (ctx.err == &std::cerr && ::isatty(STDERR_FILENO))) {
+    options.progress = [&ctx](const reconcile::ApplyProgress& p) {
+      *ctx.err << reconcile::DescribeProgress(p) << std::endl;
+    };
+  }
   if (!f.hooks_file.empty()) {
     auto flag = [](bool b) { return b ? "true" : "false"; };
     options.hooks = {
@@ -387,6 +401,9 @@ void AddConfigCommands(CLI::App& app, Context& ctx) {
       ->add_flag("-s,--skip-reset", f->skip_reset,
                  "Do not reset GPUs to activate a MIG mode change")
       ->envname("MIG_PARTED_SKIP_RESET");
+  apply->add_flag("--progress", f->progress,
+                  "Print each operation to stderr as it starts (default when "
+                  "stderr is a terminal)");
   apply->add_option("--journal", f->journal,
                     "Journal file of the apply in progress (default beside "
                     "the simulator state, or /run/migctl/apply-journal.json)");
@@ -394,10 +411,21 @@ void AddConfigCommands(CLI::App& app, Context& ctx) {
       [&ctx, f] { ctx.action = [&ctx, f] { return ApplyCommand(ctx, *f); }; });
 
   CLI::App* plan = app.add_subcommand(
-      "plan", "Print what apply would do, GPU by GPU, and why");
+      "plan",
+      "Print what apply would do, GPU by GPU, and why; with --cluster, plan "
+      "a whole cluster's MIG layouts from its pending demand (offline)");
   AddConfigFlags(plan, *f);
-  plan->callback(
-      [&ctx, f] { ctx.action = [&ctx, f] { return PlanCommand(ctx, *f); }; });
+  plan->add_flag("--show", f->show,
+                 "Also draw each GPU's slice map before and after the plan");
+  // --- planner (issue 8) ---
+  std::shared_ptr<ClusterPlanFlags> cluster = AddClusterPlanFlags(plan);
+  plan->callback([&ctx, f, cluster] {
+    ctx.action = [&ctx, f, cluster] {
+      return cluster->snapshot.empty() ? PlanCommand(ctx, *f)
+                                       : ClusterPlanCommand(ctx, *cluster);
+    };
+  });
+  // --- end planner ---
 
   CLI::App* assert_cmd = app.add_subcommand(
       "assert",

@@ -219,7 +219,8 @@ std::string SliceMap(const mig::GpuModel& model,
       text[0] = "free";
     } else {
       text[0] = BoxLabel(model, i->profile_id, width);
-      text[1] = absl::StrCat("GI ", i->gi_id);
+      text[1] = i->gi_id == kNewInstance ? std::string("GI new")
+                                         : absl::StrCat("GI ", i->gi_id);
       text[2] = i->busy() ? "busy" : "idle";
       sgr = i->busy() ? kBusy : kIdle;
     }

@@ -27,6 +27,9 @@ namespace migctl::cli {
 
 inline constexpr int kSliceWidth = 9;
 
+// The gi_id of an instance a plan will create (drawn "GI new").
+inline constexpr int kNewInstance = -1;
+
 // A GPU instance as `show` draws it.
 struct MappedInstance {
   int profile_id = 0;

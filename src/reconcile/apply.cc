@@ -27,6 +27,7 @@ std::string GoMap(const mig::GpuModel& model,
     if (n > 0) by_name[model.FindProfileById(id)->name] = n;
   }
   std::vector<std::string> parts;
+  parts.reserve(by_name.size());
   for (const auto& [name, n] : by_name)
     parts.push_back(absl::StrCat(name, ":", n));
   return absl::StrCat("map[", absl::StrJoin(parts, " "), "]");
@@ -121,7 +122,9 @@ absl::StatusOr<NodePlan> PlanNode(nvml::Nvml& nvml,
     if (absl::IsNotFound(target.status())) continue;
     if (!target.ok()) return target.status();
     for (const config::MigConfigEntry* e : target->entries) {
-      spdlog::info("Walking MigConfig for (devices={})", DevicesOf(*e));
+      if (options.log_entries) {
+        spdlog::info("Walking MigConfig for (devices={})", DevicesOf(*e));
+      }
     }
     targets[s.index] = *std::move(target);
   }
@@ -235,6 +238,7 @@ class Executor {
   absl::Status Step(size_t g, int k, GpuOutcome& outcome) {
     const GpuPlan& p = plan_.gpus[g];
     const Operation& op = p.operations[k];
+    if (options_.progress) options_.progress(Progress(g, k));
     if (journal_) RETURN_IF_ERROR(journal_->Intend(entry_of_[g][k]));
     absl::Status s;
     if (op.kind == OpKind::kSetMigMode) {
@@ -250,6 +254,21 @@ class Executor {
     }
     if (journal_) RETURN_IF_ERROR(journal_->Done(entry_of_[g][k]));
     return absl::OkStatus();
+  }
+
+  ApplyProgress Progress(size_t g, int k) const {
+    ApplyProgress out;
+    const GpuPlan& p = plan_.gpus[g];
+    out.gpu = p.gpu;
+    for (size_t i = 0; i < plan_.gpus.size(); ++i) {
+      if (plan_.gpus[i].operations.empty()) continue;
+      ++out.gpu_count;
+      if (i <= g) ++out.gpu_number;
+    }
+    out.op_number = k + 1;
+    out.op_count = static_cast<int>(p.operations.size());
+    out.step = Describe(*p.model, p.operations[k]);
+    return out;
   }
 
   absl::Status SetMode(const GpuPlan& p, const Operation& op,
@@ -311,6 +330,12 @@ absl::StatusOr<ApplyResult> WithHooks(
 }
 
 }  // namespace
+
+std::string DescribeProgress(const ApplyProgress& p) {
+  return absl::StrCat("[GPU ", p.gpu_number, " of ", p.gpu_count, "] GPU ",
+                      p.gpu, ", step ", p.op_number, " of ", p.op_count, ": ",
+                      p.step);
+}
 
 absl::StatusOr<ApplyResult> Apply(nvml::Nvml& nvml,
                                   const config::MigConfigFile& file,

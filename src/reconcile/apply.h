@@ -11,6 +11,7 @@
 #ifndef MIGCTL_RECONCILE_APPLY_H_
 #define MIGCTL_RECONCILE_APPLY_H_
 
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -46,6 +47,21 @@ absl::StatusOr<NodePlan> PlanTargets(nvml::Nvml& nvml,
                                      absl::string_view label,
                                      const PlanOptions& options = {});
 
+// One operation of an apply about to run, for progress reports: GPU `gpu`
+// is the `gpu_number`-th of the `gpu_count` GPUs the apply changes, and
+// `step` is its `op_number`-th of `op_count` operations.
+struct ApplyProgress {
+  int gpu = 0;
+  int gpu_number = 0;
+  int gpu_count = 0;
+  int op_number = 0;
+  int op_count = 0;
+  std::string step;  // "create 1g.12gb at {2}:1", as `migctl plan` says it
+};
+
+// "[GPU 2 of 2] GPU 1, step 3 of 6: create 1g.12gb at {2}:1".
+std::string DescribeProgress(const ApplyProgress& p);
+
 struct ApplyOptions {
   PlanOptions plan;
   bool skip_reset = false;   // do not reset GPUs whose mode change is pending
@@ -55,6 +71,8 @@ struct ApplyOptions {
   // apply-exit always, last. A failing hook stops the apply (before the GPU
   // is touched, for the first three).
   Hooks hooks;
+  // Called before each operation; unset: no reports.
+  std::function<void(const ApplyProgress&)> progress;
 };
 
 struct GpuOutcome {

@@ -60,6 +60,9 @@ struct GpuPlan {
 
 struct PlanOptions {
   bool mode_only = false;  // plan the MIG mode, leave instances alone
+  // PlanNode logs the config entries each GPU matches, as mig-parted does
+  // ("Walking MigConfig for ..."); false for callers that plan only to show.
+  bool log_entries = true;
 };
 
 // FAILED_PRECONDITION when reaching the target would destroy or change a
