@@ -173,8 +173,11 @@ absl::StatusOr<std::string> Reconfigurer::Reconfigure(
 std::vector<int> Reconfigurer::ChangingGpus(const config::MigConfigFile& file,
                                             const std::string& selected) {
   std::vector<int> gpus;
+  // The apply that follows logs the config's entries; this look ahead does not.
+  reconcile::PlanOptions quiet = options_.apply.plan;
+  quiet.log_entries = false;
   absl::StatusOr<reconcile::NodePlan> plan =
-      reconcile::PlanNode(nvml_, file, selected, options_.apply.plan);
+      reconcile::PlanNode(nvml_, file, selected, quiet);
   if (plan.ok()) {
     for (const reconcile::GpuPlan& g : plan->gpus) {
       if (!g.already_applied()) gpus.push_back(g.gpu);
