@@ -22,20 +22,15 @@
 #include "simulated_cluster.h"
 #include "support/api_server.h"
 #include "support/kubelet_stand_in.h"
+#include "support/shell.h"
 
 namespace migctl::agent {
 namespace {
 
 std::string Sh(const std::string& command, int* code = nullptr) {
-  std::string out;
-  FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
-  std::array<char, 4096> buf;
-  size_t n = 0;
-  while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0)
-    out.append(buf.data(), n);
-  int status = ::pclose(pipe);
-  if (code) *code = WEXITSTATUS(status);
-  return out;
+  migctl::testing::ShellResult r = migctl::testing::RunShell(command + " 2>&1");
+  if (code) *code = r.exit_code;
+  return r.output;
 }
 
 class AgentE2eTest : public SimulatedClusterTest {

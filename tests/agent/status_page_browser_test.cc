@@ -20,6 +20,7 @@
 #include "gtest/gtest.h"
 #include "httplib.h"
 #include "simulated_cluster.h"
+#include "support/shell.h"
 
 namespace migctl::agent {
 namespace {
@@ -27,14 +28,7 @@ namespace {
 constexpr char kChromium[] = "/usr/bin/chromium";
 
 std::string Sh(const std::string& command) {
-  std::string out;
-  FILE* pipe = ::popen(command.c_str(), "r");
-  std::array<char, 4096> buf;
-  size_t n = 0;
-  while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0)
-    out.append(buf.data(), n);
-  ::pclose(pipe);
-  return out;
+  return migctl::testing::RunShell(command).output;
 }
 
 // Each GPU section of the DOM as "GPU i: profile@start+size … free@slice …",

@@ -10,6 +10,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "run_migctl.h"
+#include "support/shell.h"
 
 namespace migctl::cli {
 namespace {
@@ -58,13 +59,7 @@ class CompletionTest : public ::testing::Test {
               "); COMP_CWORD=" + std::to_string(words.size() - 1) +
               "; _migctl; printf '%s\\n' \"${COMPREPLY[@]}\"") +
         " 2>/dev/null";
-    std::string out;
-    FILE* pipe = ::popen(command.c_str(), "r");
-    std::array<char, 4096> buf;
-    size_t n = 0;
-    while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0)
-      out.append(buf.data(), n);
-    ::pclose(pipe);
+    const std::string out = migctl::testing::RunShell(command).output;
     std::vector<std::string> lines;
     size_t start = 0;
     for (size_t nl = out.find('\n'); nl != std::string::npos;

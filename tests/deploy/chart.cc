@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "support/shell.h"
 #include "support/yaml_json.h"
 
 namespace migctl::testing {
@@ -68,21 +69,12 @@ absl::StatusOr<std::string> RenderChartText(
   for (const std::string& f : value_files) absl::StrAppend(&command, " -f ", f);
   absl::StrAppend(&command, " ", SourcePath("deploy/helm/migctl"), " 2>",
                   errors);
-  std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(command.c_str(), "r"),
-                                             pclose);
-  if (!pipe) return absl::InternalError(absl::StrCat("cannot run ", command));
-  std::string out;
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), pipe.get())) > 0) {
-    out.append(buf.data(), n);
-  }
-  int status = pclose(pipe.release());
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+  migctl::testing::ShellResult r = migctl::testing::RunShell(command);
+  if (r.exit_code != 0) {
     return absl::InvalidArgumentError(
         absl::StrCat("helmrender failed: ", ReadFile(errors)));
   }
-  return out;
+  return r.output;
 }
 
 absl::StatusOr<std::vector<nlohmann::json>> RenderChart(

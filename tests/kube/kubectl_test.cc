@@ -9,6 +9,7 @@
 
 #include "kube/client.h"
 #include "support/api_server.h"
+#include "support/shell.h"
 
 namespace migctl::kube {
 namespace {
@@ -30,21 +31,12 @@ class KubectlTest : public ::testing::Test {
 
   // Runs kubectl with `args`; returns stdout+stderr, sets *rc.
   std::string Kubectl(const std::string& args, int* rc = nullptr) {
-    std::string command = "timeout 60 " + std::string(kKubectl) +
-                          " --kubeconfig " + (dir_ / "kubeconfig").string() +
-                          " --cache-dir " + (dir_ / "cache").string() + " " +
-                          args + " 2>&1";
-    std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(command.c_str(), "r"),
-                                               pclose);
-    std::string out;
-    std::array<char, 4096> buf;
-    size_t n;
-    while ((n = fread(buf.data(), 1, buf.size(), pipe.get())) > 0) {
-      out.append(buf.data(), n);
-    }
-    int status = pclose(pipe.release());
-    if (rc != nullptr) *rc = WEXITSTATUS(status);
-    return out;
+    migctl::testing::ShellResult r = migctl::testing::RunShell(
+        "timeout 60 " + std::string(kKubectl) + " --kubeconfig " +
+        (dir_ / "kubeconfig").string() + " --cache-dir " +
+        (dir_ / "cache").string() + " " + args + " 2>&1");
+    if (rc != nullptr) *rc = r.exit_code;
+    return r.output;
   }
 
   std::filesystem::path dir_;

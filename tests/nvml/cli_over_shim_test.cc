@@ -18,6 +18,7 @@
 #include "gtest/gtest.h"
 #include "sim/sim_nvml.h"
 #include "sim/state_file.h"
+#include "support/shell.h"
 
 namespace migctl {
 namespace {
@@ -30,16 +31,8 @@ struct Result {
 };
 
 Result Sh(const std::string& command) {
-  Result r;
-  FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
-  if (pipe == nullptr) return r;
-  std::array<char, 4096> buf;
-  size_t n = 0;
-  while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0)
-    r.out.append(buf.data(), n);
-  const int status = ::pclose(pipe);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
+  migctl::testing::ShellResult r = migctl::testing::RunShell(command + " 2>&1");
+  return {r.exit_code, std::move(r.output)};
 }
 
 class CliOverShimTest : public ::testing::Test {
