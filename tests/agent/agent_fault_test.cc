@@ -377,17 +377,23 @@ TEST_P(AgentApiFaultTest, DuringAReconfigurationStillEndsInSuccess) {
   }
   EXPECT_EQ(conflicts, GetParam() == ApiFault::kConflict ? 2 : 0);
   EXPECT_EQ(server_errors, GetParam() == ApiFault::kServerError ? 3 : 0);
-  // After a 410 the node watch lists again (a GET without watch=1).
-  const std::vector<testing::ApiServer::RequestRecord> after = [&] {
-    auto all = api_.requests();
-    return std::vector<testing::ApiServer::RequestRecord>(
-        all.begin() + requests_before, all.end());
-  }();
-  const bool relisted = std::any_of(after.begin(), after.end(), [](auto& r) {
-    return r.method == "GET" && r.path.rfind("/api/v1/nodes?", 0) == 0 &&
-           r.path.find("watch=") == std::string::npos;
-  });
-  EXPECT_EQ(relisted, GetParam() == ApiFault::kGone);
+  // After a 410 the node watch lists again (a GET without watch=1). The
+  // state can reach `success` before the watch comes back, so wait for it.
+  const auto relisted = [&] {
+    const std::vector<testing::ApiServer::RequestRecord> all = api_.requests();
+    return std::any_of(
+        all.begin() + requests_before, all.end(), [](const auto& r) {
+          return r.method == "GET" && r.path.rfind("/api/v1/nodes?", 0) == 0 &&
+                 r.path.find("watch=") == std::string::npos;
+        });
+  };
+  if (GetParam() == ApiFault::kGone) {
+    const absl::Time until = absl::Now() + absl::Seconds(20);
+    while (!relisted() && absl::Now() < until) {
+      absl::SleepFor(absl::Milliseconds(20));
+    }
+  }
+  EXPECT_EQ(relisted(), GetParam() == ApiFault::kGone);
   // The operand is un-paused whatever the API server did.
   EXPECT_EQ(Label("nvidia.com/gpu.deploy.dcgm-exporter"), "true");
   // And the agent still follows the label.
