@@ -40,6 +40,23 @@ class AgentE2eTest : public SimulatedClusterTest {
     options_.health_port = 0;
   }
 
+  // The device plugin's options: mixed strategy, kubelet at `socket_dir`.
+  static deviceplugin::PluginOptions MixedPluginOptions(
+      const std::string& socket_dir) {
+    deviceplugin::PluginOptions dp;
+    dp.config.mig_strategy = deviceplugin::MigStrategy::kMixed;
+    dp.config.socket_dir = socket_dir;
+    dp.config.poll_interval = absl::Milliseconds(50);
+    return dp;
+  }
+
+  // Opens this test's simulated node, as the plugin does on each start.
+  auto SimNvmlFactory() const {
+    return [state = state_]() -> absl::StatusOr<std::unique_ptr<nvml::Nvml>> {
+      return sim::SimNvml::FromFile(state);
+    };
+  }
+
   std::string Kubectl(const std::string& args, int* code = nullptr) {
     return Sh("/usr/bin/kubectl --kubeconfig " + kubeconfig_ + " " + args,
               code);
@@ -54,16 +71,7 @@ TEST_F(AgentE2eTest,
   const std::string socket_dir = (dir_ / "dp").string();
   auto kubelet = testing::KubeletStandIn::Start(socket_dir);
   ASSERT_TRUE(kubelet.ok()) << kubelet.status();
-  deviceplugin::PluginOptions dp;
-  dp.config.mig_strategy = deviceplugin::MigStrategy::kMixed;
-  dp.config.socket_dir = socket_dir;
-  dp.config.poll_interval = absl::Milliseconds(50);
-  const std::string state = state_;
-  DevicePluginRunner plugin(
-      [state]() -> absl::StatusOr<std::unique_ptr<nvml::Nvml>> {
-        return sim::SimNvml::FromFile(state);
-      },
-      dp);
+  DevicePluginRunner plugin(SimNvmlFactory(), MixedPluginOptions(socket_dir));
   options_.reconfigure.pause_device_plugin =
       [&plugin](bool paused, const std::vector<int>& gpus) {
         plugin.SetPaused(paused, gpus);
@@ -158,16 +166,7 @@ TEST_F(AgentE2eTest, WhileAGpuChangesTheKubeletKeepsTheOthers) {
   const std::string socket_dir = (dir_ / "dp").string();
   auto kubelet = testing::KubeletStandIn::Start(socket_dir);
   ASSERT_TRUE(kubelet.ok()) << kubelet.status();
-  deviceplugin::PluginOptions dp;
-  dp.config.mig_strategy = deviceplugin::MigStrategy::kMixed;
-  dp.config.socket_dir = socket_dir;
-  dp.config.poll_interval = absl::Milliseconds(50);
-  const std::string state = state_;
-  DevicePluginRunner plugin(
-      [state]() -> absl::StatusOr<std::unique_ptr<nvml::Nvml>> {
-        return sim::SimNvml::FromFile(state);
-      },
-      dp);
+  DevicePluginRunner plugin(SimNvmlFactory(), MixedPluginOptions(socket_dir));
   auto count_is = [](size_t n) {
     return [n](const testing::KubeletStandIn::Devices& d) {
       return d.size() == n;
