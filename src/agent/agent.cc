@@ -1,12 +1,15 @@
 #include "agent/agent.h"
 
-#include <filesystem>
+#include <algorithm>
+#include <map>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "agent/config_files.h"
 #include "agent/kube_node_api.h"
 #include "agent/labels.h"
 #include "httplib.h"
+#include "kube/node.h"
 #include "labels/node_patch.h"
 #include "reconcile/gpu_state.h"
 #include "spdlog/spdlog.h"
@@ -16,27 +19,57 @@
 namespace migctl::agent {
 namespace {
 
+// The pods of GPU `gpu`'s GPU instances, by GI id: those of its MIG
+// devices, matched by UUID as the device plugin advertises them.
+std::map<int, std::vector<std::string>> InstancePods(
+    nvml::Nvml& nvml, int gpu, const deviceplugin::PodsByDevice& pods) {
+  std::map<int, std::vector<std::string>> out;
+  if (pods.empty()) return out;
+  absl::StatusOr<std::vector<nvml::MigDevice>> devices =
+      nvml.ListMigDevices(gpu);
+  if (!devices.ok()) return out;
+  for (const nvml::MigDevice& d : *devices) {
+    auto it = pods.find(d.uuid);
+    if (it == pods.end()) continue;
+    std::vector<std::string>& gi = out[d.gi_id];
+    gi.insert(gi.end(), it->second.begin(), it->second.end());
+    std::sort(gi.begin(), gi.end());
+    gi.erase(std::unique(gi.begin(), gi.end()), gi.end());
+  }
+  return out;
+}
+
 // The node's layout for the planner: per GPU its model, MIG mode, GPU
-// instances and which of them are busy.
-absl::StatusOr<std::string> LayoutAnnotation(nvml::Nvml& nvml) {
+// instances, which of them are busy (processes or pods) and their pods.
+absl::StatusOr<std::string> LayoutAnnotation(
+    nvml::Nvml& nvml, const deviceplugin::PodsByDevice& pods) {
   ASSIGN_OR_RETURN(int count, nvml.DeviceCount());
   nlohmann::json gpus = nlohmann::json::array();
   for (int gpu = 0; gpu < count; ++gpu) {
     absl::StatusOr<reconcile::GpuState> s = reconcile::ReadGpuState(nvml, gpu);
     if (!s.ok()) continue;  // not a MIG GPU migctl knows
+    std::map<int, std::vector<std::string>> gi_pods =
+        InstancePods(nvml, gpu, pods);
     nlohmann::json gis = nlohmann::json::array();
     for (const reconcile::InstanceState& i : s->instances) {
+      const std::vector<std::string>& on = gi_pods[i.gi.id];
       gis.push_back(
           {{"profile", s->model->FindProfileById(i.gi.profile_id)->name},
            {"start", i.gi.placement.start},
            {"size", i.gi.placement.size},
-           {"busy", i.busy()}});
+           {"busy", i.busy() || !on.empty()},
+           {"pods", on}});
     }
-    gpus.push_back({{"index", gpu},
-                    {"uuid", s->device.uuid},
-                    {"model", s->model->key},
-                    {"mig_enabled", s->mode.current},
-                    {"gpu_instances", gis}});
+    nlohmann::json entry = {{"index", gpu},
+                            {"uuid", s->device.uuid},
+                            {"model", s->model->key},
+                            {"mig_enabled", s->mode.current},
+                            {"gpu_instances", gis}};
+    // A whole GPU assigned as nvidia.com/gpu (strategy none).
+    if (auto it = pods.find(s->device.uuid); it != pods.end()) {
+      entry["pods"] = it->second;
+    }
+    gpus.push_back(std::move(entry));
   }
   return nlohmann::json{{"gpus", gpus}}.dump();
 }
@@ -71,16 +104,46 @@ absl::Status Agent::PublishLabels() {
       labels::Labels desired,
       labels::NodeLabels(nvml_, options_.collect, options_.labels));
   ASSIGN_OR_RETURN(nlohmann::json node, client_.GetNode(options_.node_name));
-  labels::Labels current;
-  if (node["metadata"].contains("labels")) {
-    for (const auto& [k, v] : node["metadata"]["labels"].items()) {
-      if (v.is_string()) current[k] = v.get<std::string>();
-    }
-  }
+  ASSIGN_OR_RETURN(kube::NodeMetadata meta, kube::ReadNodeMetadata(node));
+  labels::Labels current(meta.labels.begin(), meta.labels.end());
   nlohmann::json patch = labels::LabelMergePatch(current, desired);
-  ASSIGN_OR_RETURN(std::string layout, LayoutAnnotation(nvml_));
+  ASSIGN_OR_RETURN(std::string layout, LayoutAnnotation(nvml_, PodDevices()));
   patch["metadata"]["annotations"][std::string(kLayoutAnnotation)] = layout;
-  return client_.Patch("/api/v1/nodes/" + options_.node_name, patch).status();
+  absl::MutexLock lock(&layout_mu_);
+  RETURN_IF_ERROR(
+      client_.Patch("/api/v1/nodes/" + options_.node_name, patch).status());
+  published_layout_ = std::move(layout);
+  return absl::OkStatus();
+}
+
+absl::Status Agent::RefreshLayout() {
+  ASSIGN_OR_RETURN(std::string layout, LayoutAnnotation(nvml_, PodDevices()));
+  absl::MutexLock lock(&layout_mu_);
+  if (layout == published_layout_) return absl::OkStatus();
+  nlohmann::json patch;
+  patch["metadata"]["annotations"][std::string(kLayoutAnnotation)] = layout;
+  RETURN_IF_ERROR(
+      client_.Patch("/api/v1/nodes/" + options_.node_name, patch).status());
+  published_layout_ = std::move(layout);
+  return absl::OkStatus();
+}
+
+deviceplugin::PodsByDevice Agent::PodDevices() {
+  if (!options_.pod_devices) return {};
+  absl::StatusOr<deviceplugin::PodsByDevice> pods = options_.pod_devices();
+  if (!pods.ok()) {
+    if (!pod_devices_failing_.exchange(true)) {
+      spdlog::warn(
+          "cannot read the kubelet's pod resources ({}); an instance counts "
+          "as busy only while it has processes",
+          pods.status().message());
+    }
+    return {};
+  }
+  if (pod_devices_failing_.exchange(false)) {
+    spdlog::info("reading the kubelet's pod resources again");
+  }
+  return *std::move(pods);
 }
 
 std::string Agent::MetricsText() {
@@ -119,25 +182,19 @@ std::string Agent::MetricsText() {
 
 NodeStatus Agent::Status() {
   return CollectNodeStatus(nvml_, status_, options_.node_name,
-                           options_.reconfigure.config_path, absl::Now());
-}
-
-std::optional<absl::Time> Agent::ConfigFileTime() const {
-  std::error_code ec;
-  auto t =
-      std::filesystem::last_write_time(options_.reconfigure.config_path, ec);
-  if (ec) return std::nullopt;
-  return absl::FromChrono(std::chrono::file_clock::to_sys(t));
+                           options_.reconfigure.config_paths, absl::Now());
 }
 
 void Agent::OnNode(const nlohmann::json& node) {
-  std::optional<std::string> value;
-  const nlohmann::json& meta = node["metadata"];
-  if (meta.contains("labels") &&
-      meta["labels"].contains(std::string(kConfigLabel)) &&
-      meta["labels"][std::string(kConfigLabel)].is_string()) {
-    value = meta["labels"][std::string(kConfigLabel)].get<std::string>();
+  absl::StatusOr<kube::NodeMetadata> meta = kube::ReadNodeMetadata(node);
+  if (!meta.ok()) {
+    spdlog::warn("ignoring a malformed Node object: {}",
+                 meta.status().message());
+    return;
   }
+  std::optional<std::string> value;
+  auto label = meta->labels.find(std::string(kConfigLabel));
+  if (label != meta->labels.end()) value = label->second;
   status_.ObserveNode(node);
   // Waiters re-check their conditions when the lock is released.
   absl::MutexLock lock(&mu_);
@@ -223,9 +280,10 @@ absl::Status Agent::Run(std::stop_token stop) {
   KubeNodeApi node_api(client_, options_.node_name);
   Reconfigurer reconfigurer(nvml_, node_api, options_.reconfigure);
   std::optional<std::string> handled;
-  std::optional<absl::Time> handled_config_time;
+  std::vector<std::optional<absl::Time>> handled_config_times;
   absl::Duration backoff = options_.retry_initial;
   std::optional<absl::Time> retry_at;
+  absl::Time refresh_at = absl::Now() + options_.layout_refresh;
 
   while (!stop.stop_requested()) {
     std::optional<std::string> wanted;
@@ -243,10 +301,19 @@ absl::Status Agent::Run(std::stop_token stop) {
       wanted = wanted_;
     }
     if (stop.stop_requested()) break;
+    if (options_.publish_labels && absl::Now() >= refresh_at) {
+      refresh_at = absl::Now() + options_.layout_refresh;
+      if (absl::Status s = RefreshLayout(); !s.ok()) {
+        spdlog::warn("refreshing the layout annotation failed: {}",
+                     s.message());
+      }
+    }
     if (!wanted) continue;  // no config label: nothing to do
-    const std::optional<absl::Time> config_time = ConfigFileTime();
+    const std::vector<std::optional<absl::Time>> config_times =
+        ConfigFileTimes(options_.reconfigure.config_paths);
     const bool changed = wanted != handled;
-    const bool config_changed = !changed && config_time != handled_config_time;
+    const bool config_changed =
+        !changed && config_times != handled_config_times;
     const bool retry_due = retry_at && absl::Now() >= *retry_at;
     if (!changed && !config_changed && !retry_due) continue;
     if (config_changed)
@@ -257,18 +324,24 @@ absl::Status Agent::Run(std::stop_token stop) {
     metrics_.reconfiguration_millis_sum +=
         absl::ToInt64Milliseconds(absl::Now() - start);
     status_.SetPhase("");
-    if (state.ok()) {
-      status_.RecordReconfiguration(
-          {*wanted, *state, absl::Now(), absl::Now() - start});
-    }
     handled = wanted;
-    handled_config_time = config_time;
+    handled_config_times = config_times;
     if (!state.ok()) {
       spdlog::warn("could not report the state ({}); retrying",
                    state.status().message());
       retry_at = absl::Now() + backoff;
       continue;
     }
+    if (*state == kStatePending) {
+      // The config is in no file yet: read the files again at the next poll.
+      status_.SetPhase(
+          absl::StrCat("waiting for MIG config \"", *wanted, "\" to appear in ",
+                       JoinPaths(options_.reconfigure.config_paths)));
+      retry_at = absl::Now() + options_.config_poll;
+      continue;
+    }
+    status_.RecordReconfiguration(
+        {*wanted, *state, absl::Now(), absl::Now() - start});
     if (*state == kStateFailed) {
       ++metrics_.reconfigurations_failed;
       retry_at = absl::Now() + backoff;

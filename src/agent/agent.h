@@ -3,10 +3,15 @@
 // It watches its own Node. Each new value of `nvidia.com/mig.config` is
 // handed to the Reconfigurer; values that arrive while one is being applied
 // are coalesced to the latest; a failed value is retried with exponential
-// backoff without needing a label change; a change of the mounted config
-// file re-applies the current value. After every reconfiguration (and at
-// start) it publishes the GFD-compatible labels and an annotation with the
-// node's layout. It serves /healthz, /readyz, /metrics and the status page
+// backoff without needing a label change; a value that is in no config file
+// yet is looked for again at each config poll (see Reconfigurer); a change
+// of any mounted config file re-applies the current value. After every
+// reconfiguration (and at start) it publishes the GFD-compatible labels and an
+// annotation with the node's layout (an instance is busy while NVML shows
+// processes on it or the kubelet has assigned it to a pod); the annotation
+// is recomputed every layout_refresh and published again when it changed.
+// It serves /healthz, /readyz, /metrics and
+// the status page
 // (`/`, `/status.json`, agent/status_page.h) when given a port.
 // Run blocks until its stop token is triggered; thread-safe as documented
 // on each member.
@@ -14,6 +19,7 @@
 #define MIGCTL_AGENT_AGENT_H_
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <stop_token>
@@ -24,6 +30,7 @@
 #include "absl/time/time.h"
 #include "agent/reconfigurer.h"
 #include "agent/status_board.h"
+#include "deviceplugin/pod_resources.h"
 #include "kube/client.h"
 #include "labels/collect.h"
 
@@ -41,6 +48,11 @@ struct AgentOptions {
   absl::Duration retry_initial = absl::Seconds(10);
   absl::Duration retry_max = absl::Minutes(5);
   absl::Duration config_poll = absl::Seconds(5);
+  // The pods the kubelet assigned each device to
+  // (deviceplugin::ListPodDevices). Unset, or failing (logged once): an
+  // instance is busy only while NVML shows processes on it.
+  std::function<absl::StatusOr<deviceplugin::PodsByDevice>()> pod_devices;
+  absl::Duration layout_refresh = absl::Seconds(30);
 };
 
 // Counters behind /metrics.
@@ -77,7 +89,10 @@ class Agent {
   void OnNode(const nlohmann::json& node);
   // Shows the step on the status page; a Node Event per GPU and pass.
   void OnApplyProgress(const reconcile::ApplyProgress& p);
-  std::optional<absl::Time> ConfigFileTime() const;
+  // options_.pod_devices' answer; none when unset or failing.
+  deviceplugin::PodsByDevice PodDevices();
+  // Publishes the layout annotation when it differs from the last one.
+  absl::Status RefreshLayout();
 
   nvml::Nvml& nvml_;
   kube::Client& client_;
@@ -85,6 +100,9 @@ class Agent {
   AgentMetrics metrics_;
   StatusBoard status_;
   std::atomic<int> health_port_{-1};
+  std::atomic<bool> pod_devices_failing_{false};
+  absl::Mutex layout_mu_;
+  std::string published_layout_ ABSL_GUARDED_BY(layout_mu_);
 
   // Run waits on mu_ for a new wanted_ (conditions, no CondVar).
   absl::Mutex mu_;

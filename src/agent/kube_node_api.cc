@@ -1,20 +1,15 @@
 #include "agent/kube_node_api.h"
 
 #include "absl/strings/str_cat.h"
+#include "kube/node.h"
 #include "util/status_macros.h"
 
 namespace migctl::agent {
 
 absl::StatusOr<std::map<std::string, std::string>> KubeNodeApi::GetLabels() {
   ASSIGN_OR_RETURN(nlohmann::json node, client_.GetNode(node_));
-  std::map<std::string, std::string> labels;
-  const nlohmann::json& meta = node["metadata"];
-  if (meta.contains("labels") && meta["labels"].is_object()) {
-    for (const auto& [key, value] : meta["labels"].items()) {
-      if (value.is_string()) labels[key] = value.get<std::string>();
-    }
-  }
-  return labels;
+  ASSIGN_OR_RETURN(kube::NodeMetadata meta, kube::ReadNodeMetadata(node));
+  return std::move(meta.labels);
 }
 
 absl::Status KubeNodeApi::PatchLabels(const Changes& changes) {
@@ -29,10 +24,11 @@ absl::Status KubeNodeApi::RecordEvent(absl::string_view type,
                                       absl::string_view reason,
                                       absl::string_view message) {
   ASSIGN_OR_RETURN(nlohmann::json node, client_.GetNode(node_));
+  ASSIGN_OR_RETURN(kube::NodeMetadata meta, kube::ReadNodeMetadata(node));
   kube::ObjectReference ref;
   ref.kind = "Node";
   ref.name = node_;
-  ref.uid = node["metadata"].value("uid", "");
+  ref.uid = meta.uid;
   return client_
       .CreateEvent(ref, std::string(reason), std::string(message),
                    type == "Warning" ? kube::EventType::kWarning

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "agent/config_files.h"
 #include "agent/labels.h"
 #include "config/gpu_clients.h"
 #include "spdlog/spdlog.h"
@@ -24,6 +25,7 @@ Reconfigurer::Reconfigurer(nvml::Nvml& nvml, NodeApi& node,
     : nvml_(nvml), node_(node), options_(std::move(options)) {
   if (!options_.sleep)
     options_.sleep = [](absl::Duration d) { absl::SleepFor(d); };
+  if (!options_.now) options_.now = [] { return absl::Now(); };
 }
 
 absl::StatusOr<std::string> Reconfigurer::Report(absl::string_view state,
@@ -75,33 +77,59 @@ absl::StatusOr<std::string> Reconfigurer::Handle(const std::string& selected) {
   const bool after_reboot =
       labels.contains(std::string(kStateLabel)) &&
       labels.at(std::string(kStateLabel)) == kStateRebooting;
-  spdlog::info("Updating to MIG config: {}", selected);
-  absl::StatusOr<config::MigConfigFile> file =
-      config::LoadMigConfig(options_.config_path);
-  if (!file.ok()) return Report(kStateFailed, file.status(), selected);
-  if (file->Find(selected) == nullptr) {
-    std::vector<std::string> names;
-    for (const auto& [name, entries] : file->configs) names.push_back(name);
-    return Report(
-        kStateFailed,
-        absl::NotFoundError(absl::StrCat(
-            "no MIG config named \"", selected, "\" in ", options_.config_path,
-            "; it has: ", absl::StrJoin(names, ", "))),
-        selected);
+  if (!wait_ || wait_->config != selected) {
+    spdlog::info("Updating to MIG config: {}", selected);
   }
+  absl::StatusOr<MergedConfigs> configs = LoadMigConfigs(options_.config_paths);
+  if (!configs.ok()) return Report(kStateFailed, configs.status(), selected);
+  if (configs->file.Find(selected) == nullptr) {
+    return AwaitConfig(selected, *configs);
+  }
+  wait_.reset();
+  const config::MigConfigFile& file = configs->file;
   if (!after_reboot &&
-      reconcile::AssertApplied(nvml_, *file, selected, false).ok()) {
+      reconcile::AssertApplied(nvml_, file, selected, false).ok()) {
     spdlog::info("MIG configuration already applied");
     if (options_.publish_labels) (void)options_.publish_labels();
     return Report(kStateSuccess, absl::OkStatus(), selected);
   }
   RETURN_IF_ERROR(node_.PatchLabels(
       {{std::string(kStateLabel), std::string(kStatePending)}}));
-  absl::StatusOr<std::string> state =
-      Reconfigure(*file, selected, after_reboot);
+  absl::StatusOr<std::string> state = Reconfigure(file, selected, after_reboot);
   if (!state.ok()) return Report(kStateFailed, state.status(), selected);
   if (*state == kStateRebooting) return *state;  // set before the reboot
   return Report(*state, absl::OkStatus(), selected);
+}
+
+absl::StatusOr<std::string> Reconfigurer::AwaitConfig(
+    const std::string& selected, const MergedConfigs& configs) {
+  const absl::Status why =
+      ConfigNotFound(configs, options_.config_paths, selected);
+  const absl::Time now = options_.now();
+  if (wait_ && wait_->config == selected) {
+    if (now < wait_->deadline) return std::string(kStatePending);
+    return Report(kStateFailed, why, selected);
+  }
+  if (options_.config_wait <= absl::ZeroDuration()) {
+    return Report(kStateFailed, why, selected);
+  }
+  std::vector<std::string> missing;
+  for (const absl::Status& m : configs.missing) {
+    missing.emplace_back(m.message());
+  }
+  const std::string message = absl::StrCat(
+      "Waiting up to ", absl::FormatDuration(options_.config_wait),
+      " for MIG config \"", selected, "\" to appear in ",
+      JoinPaths(options_.config_paths),
+      missing.empty() ? ""
+                      : absl::StrCat(" (", absl::StrJoin(missing, "; "), ")"));
+  spdlog::info("{}", message);
+  (void)node_.RecordEvent("Normal", "MigConfigWaiting", message);
+  RETURN_IF_ERROR(node_.PatchLabels(
+      {{std::string(kStateLabel), std::string(kStatePending)}}));
+  spdlog::info("Changed {} to {}", kStateLabel, kStatePending);
+  wait_ = ConfigWait{selected, now + options_.config_wait};
+  return std::string(kStatePending);
 }
 
 absl::StatusOr<std::string> Reconfigurer::Reconfigure(

@@ -6,6 +6,9 @@
 //   -> pending -> pause GPU clients -> apply (mode, reboot if needed and
 //   allowed, instances) -> publish labels -> resume clients -> success
 //
+// A name that no config file has yet is waited for (state `pending`, each
+// Handle reads the files again) for `config_wait`, then fails: a ConfigMap
+// change reaches its mounted file only at the kubelet's next volume sync.
 // Any failure ends in `failed`, with the reason in a Node Event and the
 // migctl.dev/mig.config.failure annotation; GPU clients paused here are
 // resumed on every path. After a reboot (state `rebooting`) the same config
@@ -17,10 +20,12 @@
 #define MIGCTL_AGENT_RECONFIGURER_H_
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/time/time.h"
+#include "agent/config_files.h"
 #include "agent/host_services.h"
 #include "agent/node_api.h"
 #include "nvml/nvml.h"
@@ -39,8 +44,14 @@ struct Operand {
 std::vector<Operand> DefaultOperands();
 
 struct ReconfigureOptions {
-  std::string config_path;   // the mounted ConfigMap's config.yaml
-  bool with_reboot = false;  // WITH_REBOOT
+  // The mounted ConfigMaps' config.yaml files, read as one
+  // (agent/config_files.h): the user's configs, then e.g. the planner's.
+  std::vector<std::string> config_paths;
+  // How long a config name in no file is waited for before it fails; zero
+  // fails at once.
+  absl::Duration config_wait = absl::Minutes(3);
+  std::function<absl::Time()> now;  // default: absl::Now
+  bool with_reboot = false;         // WITH_REBOOT
   // Reboots the node; on a real node it does not return.
   std::function<absl::Status()> reboot;
   std::vector<Operand> operands = DefaultOperands();
@@ -69,11 +80,22 @@ class Reconfigurer {
   Reconfigurer(nvml::Nvml& nvml, NodeApi& node, ReconfigureOptions options);
 
   // Brings the node to config `selected`. Returns the state it reported
-  // (success, failed or rebooting); an error only when the state label itself
-  // could not be written (the caller retries).
+  // (success, failed or rebooting, or pending while `selected` is waited
+  // for: call again to look for it); an error only when the state label
+  // itself could not be written (the caller retries).
   absl::StatusOr<std::string> Handle(const std::string& selected);
 
  private:
+  // A config name in no file, waited for until `deadline`.
+  struct ConfigWait {
+    std::string config;
+    absl::Time deadline;
+  };
+
+  // `selected` is in none of `configs`: starts or continues waiting for it,
+  // or fails once the wait is over.
+  absl::StatusOr<std::string> AwaitConfig(const std::string& selected,
+                                          const MergedConfigs& configs);
   // The work between `pending` and the final state; its error is the
   // failure reason.
   absl::StatusOr<std::string> Reconfigure(const config::MigConfigFile& file,
@@ -91,6 +113,9 @@ class Reconfigurer {
   nvml::Nvml& nvml_;
   NodeApi& node_;
   ReconfigureOptions options_;
+  // The last name waited for; kept after its deadline so that retries of the
+  // same name fail at once, cleared when a name is found.
+  std::optional<ConfigWait> wait_;
 };
 
 }  // namespace migctl::agent

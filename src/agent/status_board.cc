@@ -4,8 +4,9 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "agent/config_files.h"
 #include "agent/labels.h"
-#include "config/mig_config.h"
+#include "kube/node.h"
 #include "reconcile/apply.h"
 #include "reconcile/gpu_state.h"
 
@@ -49,20 +50,27 @@ GpuStatus ReadGpu(nvml::Nvml& nvml, int gpu) {
 }
 
 // What reaching `config` from the GPUs' current state takes.
-std::vector<std::string> PendingOperations(nvml::Nvml& nvml,
-                                           const std::string& config_path,
-                                           const std::string& config) {
-  absl::StatusOr<config::MigConfigFile> file =
-      config::LoadMigConfig(config_path);
-  if (!file.ok()) return {std::string(file.status().message())};
-  if (file->Find(config) == nullptr) {
-    return {
-        absl::StrCat("no MIG config named \"", config, "\" in ", config_path)};
+std::vector<std::string> PendingOperations(
+    nvml::Nvml& nvml, const std::vector<std::string>& config_paths,
+    const std::string& config) {
+  absl::StatusOr<MergedConfigs> configs = LoadMigConfigs(config_paths);
+  if (!configs.ok()) return {std::string(configs.status().message())};
+  if (configs->file.Find(config) == nullptr) {
+    if (configs->missing.size() == config_paths.size() &&
+        !configs->missing.empty()) {
+      return {std::string(configs->missing.front().message())};
+    }
+    std::string why = absl::StrCat("no MIG config named \"", config, "\" in ",
+                                   JoinPaths(config_paths));
+    for (const absl::Status& missing : configs->missing) {
+      absl::StrAppend(&why, "; ", missing.message());
+    }
+    return {why};
   }
   reconcile::PlanOptions quiet;
   quiet.log_entries = false;
   absl::StatusOr<reconcile::NodePlan> plan =
-      reconcile::PlanNode(nvml, *file, config, quiet);
+      reconcile::PlanNode(nvml, configs->file, config, quiet);
   if (!plan.ok()) {
     return {absl::StrCat("cannot reach \"", config,
                          "\": ", plan.status().message())};
@@ -80,23 +88,18 @@ std::vector<std::string> PendingOperations(nvml::Nvml& nvml,
 }  // namespace
 
 void StatusBoard::ObserveNode(const nlohmann::json& node) {
+  absl::StatusOr<kube::NodeMetadata> meta = kube::ReadNodeMetadata(node);
+  if (!meta.ok()) return;  // keeps what the last well-formed Node said
   std::map<std::string, std::string> labels;
-  std::string failure;
-  const nlohmann::json& meta = node["metadata"];
-  if (meta.contains("labels") && meta["labels"].is_object()) {
-    for (const auto& [key, value] : meta["labels"].items()) {
-      if (value.is_string() && (absl::StartsWith(key, "nvidia.com/mig") ||
-                                absl::StartsWith(key, "nvidia.com/gpu."))) {
-        labels[key] = value.get<std::string>();
-      }
+  for (const auto& [key, value] : meta->labels) {
+    if (absl::StartsWith(key, "nvidia.com/mig") ||
+        absl::StartsWith(key, "nvidia.com/gpu.")) {
+      labels[key] = value;
     }
   }
-  const std::string annotation(kFailureAnnotation);
-  if (meta.contains("annotations") && meta["annotations"].is_object() &&
-      meta["annotations"].contains(annotation) &&
-      meta["annotations"][annotation].is_string()) {
-    failure = meta["annotations"][annotation].get<std::string>();
-  }
+  std::string failure;
+  auto annotation = meta->annotations.find(std::string(kFailureAnnotation));
+  if (annotation != meta->annotations.end()) failure = annotation->second;
   absl::MutexLock lock(&mu_);
   labels_ = std::move(labels);
   failure_ = std::move(failure);
@@ -130,7 +133,8 @@ NodeStatus StatusBoard::Snapshot() const {
 
 NodeStatus CollectNodeStatus(nvml::Nvml& nvml, const StatusBoard& board,
                              const std::string& node_name,
-                             const std::string& config_path, absl::Time now) {
+                             const std::vector<std::string>& config_paths,
+                             absl::Time now) {
   NodeStatus out = board.Snapshot();
   out.node = node_name;
   out.time = now;
@@ -151,7 +155,7 @@ NodeStatus CollectNodeStatus(nvml::Nvml& nvml, const StatusBoard& board,
   }
   if (!out.config_label.empty()) {
     for (std::string& op :
-         PendingOperations(nvml, config_path, out.config_label)) {
+         PendingOperations(nvml, config_paths, out.config_label)) {
       out.pending.push_back(std::move(op));
     }
   }

@@ -12,6 +12,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
@@ -25,7 +26,7 @@ namespace migctl::agent {
 class StatusBoard {
  public:
   // Keeps the node's nvidia.com/mig* and nvidia.com/gpu.* labels and its
-  // failure annotation.
+  // failure annotation. A Node kube::ReadNodeMetadata refuses is ignored.
   void ObserveNode(const nlohmann::json& node);
   // The step now under way ("applying GPU 1 of 2"); "" when idle.
   void SetPhase(std::string phase);
@@ -43,11 +44,12 @@ class StatusBoard {
 };
 
 // The board's snapshot plus every GPU as NVML reports it now and, when the
-// node's config label names a config of `config_path`, the operations that
-// reaching it still takes.
+// node's config label names a config of `config_paths` (read as one,
+// agent/config_files.h), the operations that reaching it still takes.
 NodeStatus CollectNodeStatus(nvml::Nvml& nvml, const StatusBoard& board,
                              const std::string& node_name,
-                             const std::string& config_path, absl::Time now);
+                             const std::vector<std::string>& config_paths,
+                             absl::Time now);
 
 }  // namespace migctl::agent
 

@@ -1,22 +1,22 @@
 // `migctl agent`: the node agent (label-driven reconfiguration, state
 // labels, GPU labels, health and metrics).
-#include <pthread.h>
-
-#include <atomic>
-#include <csignal>
 #include <cstdlib>
 #include <memory>
 #include <stop_token>
 #include <thread>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "agent/agent.h"
+#include "agent/config_files.h"
 #include "agent/device_plugin_runner.h"
 #include "agent/systemd_services.h"
 #include "cli/app.h"
+#include "cli/stop_on_signals.h"
 #include "config/hooks.h"
 #include "deviceplugin/config.h"
 #include "deviceplugin/plugin.h"
+#include "deviceplugin/pod_resources.h"
 #include "reconcile/hooks_runner.h"
 #include "sim/gpu_rules.h"
 #include "sim/sim_nvml.h"
@@ -28,7 +28,8 @@ namespace {
 
 struct AgentFlags {
   std::string node;
-  std::string config_file = "/etc/migctl/config.yaml";
+  std::vector<std::string> config_files = {"/etc/migctl/config.yaml"};
+  std::string config_wait = "3m";
   std::string kubeconfig;
   bool with_reboot = false;
   std::string reboot_command = "systemctl reboot";
@@ -41,71 +42,40 @@ struct AgentFlags {
   bool device_plugin = true;
   std::string socket_dir = std::string(deviceplugin::kDefaultSocketDir);
   int device_plugin_poll_ms = 1000;
+  std::string pod_resources_socket =
+      std::string(deviceplugin::kDefaultPodResourcesSocket);
   bool shutdown_host_gpu_clients = false;
   std::string gpu_clients_file;
   std::string systemd_address;
 };
-
-// Turns SIGTERM and SIGINT into stop.request_stop() on a thread of its own
-// (sigwait), not in a signal handler: stopping runs the stop callbacks, which
-// take locks. Blocks both signals in the calling thread and in every thread
-// it starts while this lives.
-class StopOnSignals {
- public:
-  explicit StopOnSignals(std::stop_source& stop) {
-    sigemptyset(&signals_);
-    sigaddset(&signals_, SIGTERM);
-    sigaddset(&signals_, SIGINT);
-    pthread_sigmask(SIG_BLOCK, &signals_, &old_);
-    waiter_ = std::thread([this, &stop] {
-      while (!done_) {
-        int sig = 0;
-        sigwait(&signals_, &sig);
-        if (!done_) stop.request_stop();
-      }
-    });
-  }
-  ~StopOnSignals() {
-    done_ = true;
-    // Wakes the waiter's sigwait (the signal is blocked everywhere).
-    // NOLINTNEXTLINE(bugprone-bad-signal-to-kill-thread)
-    pthread_kill(waiter_.native_handle(), SIGTERM);
-    waiter_.join();
-    pthread_sigmask(SIG_SETMASK, &old_, nullptr);
-  }
-  StopOnSignals(const StopOnSignals&) = delete;
-  StopOnSignals& operator=(const StopOnSignals&) = delete;
-
- private:
-  sigset_t signals_;
-  sigset_t old_;
-  std::atomic<bool> done_{false};
-  std::thread waiter_;
-};
-
-absl::StatusOr<std::unique_ptr<kube::Client>> Connect(const AgentFlags& f) {
-  if (f.kubeconfig.empty() &&
-      std::getenv("KUBERNETES_SERVICE_HOST") != nullptr) {
-    return kube::Client::InCluster();
-  }
-  return kube::Client::FromKubeconfig(f.kubeconfig);
-}
 
 absl::Status RunAgent(Context& ctx, const AgentFlags& f) {
   if (f.node.empty()) {
     return absl::InvalidArgumentError(
         "no node name: pass --node or set NODE_NAME (from the downward API)");
   }
+  absl::Duration config_wait;
+  if (!absl::ParseDuration(f.config_wait, &config_wait) ||
+      config_wait < absl::ZeroDuration()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--config-wait \"", f.config_wait,
+                     "\" is not a duration >= 0 such as 0, 90s or 3m"));
+  }
   // Before any thread starts, so that every thread has the signals blocked.
   std::stop_source stop;
   StopOnSignals signals(stop);
   ASSIGN_OR_RETURN(auto nvml, ctx.OpenNvml());
-  ASSIGN_OR_RETURN(auto client, Connect(f));
+  ASSIGN_OR_RETURN(auto client, kube::Client::ForCommand(f.kubeconfig));
 
   agent::AgentOptions options;
   options.node_name = f.node;
   options.health_port = f.health_port;
   options.publish_labels = !f.no_labels;
+  if (!f.pod_resources_socket.empty()) {
+    options.pod_devices = [socket = f.pod_resources_socket] {
+      return deviceplugin::ListPodDevices(socket, absl::Seconds(2));
+    };
+  }
   ASSIGN_OR_RETURN(options.labels.mig_strategy,
                    labels::ParseMigStrategy(f.mig_strategy));
   if (!f.cuda_version.empty()) {
@@ -113,7 +83,8 @@ absl::Status RunAgent(Context& ctx, const AgentFlags& f) {
                      labels::ParseCudaVersion(f.cuda_version));
   }
   agent::ReconfigureOptions& r = options.reconfigure;
-  r.config_path = f.config_file;
+  r.config_paths = f.config_files;
+  r.config_wait = config_wait;
   r.with_reboot = f.with_reboot;
   if (!ctx.sim_path.empty()) {
     // The simulated node "reboots" in place and the agent carries on.
@@ -188,7 +159,7 @@ absl::Status RunAgent(Context& ctx, const AgentFlags& f) {
   }
   spdlog::info(
       "migctl agent on node {} (config {}, strategy {}, device plugin {})",
-      f.node, f.config_file, f.mig_strategy,
+      f.node, agent::JoinPaths(f.config_files), f.mig_strategy,
       f.device_plugin ? "on, sockets in " + f.socket_dir : std::string("off"));
   agent::Agent agent(*nvml, *client, options);
   if (plugin) plugin->Start();
@@ -208,10 +179,19 @@ void AddAgentCommands(CLI::App& app, Context& ctx) {
       "(pending, success, failed, rebooting), publish GPU Feature Discovery "
       "labels, serve /healthz, /readyz, /metrics and a status page at /");
   cmd->add_option("--node", f->node, "This node's name")->envname("NODE_NAME");
-  cmd->add_option("--config-file", f->config_file,
+  cmd->add_option("--config-file", f->config_files,
                   "mig-parted v1 config (the mounted ConfigMap); re-read when "
-                  "it changes")
+                  "it changes. Repeat it for more files (e.g. the planner's "
+                  "ConfigMap): they are read as one, a config name in one "
+                  "file only")
       ->envname("CONFIG_FILE")
+      ->capture_default_str();
+  cmd->add_option("--config-wait", f->config_wait,
+                  "How long an nvidia.com/mig.config value that no config file "
+                  "has yet is waited for (state pending, the files re-read "
+                  "at each poll) before it fails: a ConfigMap change reaches "
+                  "its mounted file at the kubelet's next sync (0: fail at "
+                  "once)")
       ->capture_default_str();
   cmd->add_option(
          "--kubeconfig", f->kubeconfig,
@@ -256,6 +236,12 @@ void AddAgentCommands(CLI::App& app, Context& ctx) {
                   "$DBUS_SYSTEM_BUS_ADDRESS)");
   cmd->add_option("--socket-dir", f->socket_dir,
                   "Directory of kubelet.sock and the device plugin's sockets")
+      ->capture_default_str();
+  cmd->add_option("--pod-resources-socket", f->pod_resources_socket,
+                  "The kubelet's PodResources API socket: a GPU instance "
+                  "assigned to a pod is published busy, with its pods, in "
+                  "migctl.dev/mig.layout (\"\": only instances with "
+                  "processes are busy)")
       ->capture_default_str();
   cmd->add_option("--device-plugin-poll", f->device_plugin_poll_ms,
                   "Milliseconds between the device plugin's checks of the MIG "

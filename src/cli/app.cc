@@ -62,6 +62,7 @@ int Run(int argc, const char* const* argv, std::ostream& out,
   AddLabelsCommands(app, ctx);
   AddShowCommands(app, ctx);
   AddAgentCommands(app, ctx);
+  AddPlannerCommands(app, ctx);
   AddCompletionCommands(app, ctx);
 
   try {

@@ -39,6 +39,8 @@ void AddDevicePluginCommands(CLI::App& app, Context& ctx);
 void AddLabelsCommands(CLI::App& app, Context& ctx);
 void AddShowCommands(CLI::App& app, Context& ctx);
 void AddAgentCommands(CLI::App& app, Context& ctx);
+// `migctl planner`, the planner controller (cli/planner_command.cc).
+void AddPlannerCommands(CLI::App& app, Context& ctx);
 // Registers `completion` (and the hidden `__complete`); `app` is the root,
 // whose whole tree the script is generated from when the command runs.
 void AddCompletionCommands(CLI::App& app, Context& ctx);

@@ -5,9 +5,10 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
-#include "mig/catalogue.h"
 #include "nlohmann/json.hpp"
+#include "planner/json_fields.h"
+#include "planner/layout_annotation.h"
+#include "planner/pod_demand.h"
 #include "util/status_macros.h"
 
 namespace migctl::cli {
@@ -15,8 +16,7 @@ namespace {
 
 using nlohmann::json;
 
-constexpr absl::string_view kLayoutAnnotation = "migctl.dev/mig.layout";
-constexpr absl::string_view kResourcePrefix = "nvidia.com/mig-";
+namespace jf = planner::json_fields;
 
 // Errors carry the file and the place in it.
 class Reader {
@@ -24,142 +24,47 @@ class Reader {
   explicit Reader(absl::string_view filename) : file_(filename) {}
 
   absl::Status Error(const std::string& where, absl::string_view what) const {
-    return absl::InvalidArgumentError(
-        where.empty() ? absl::StrCat(file_, ": ", what)
-                      : absl::StrCat(file_, ": ", where, ": ", what));
+    return InFile(jf::Error(where, what));
   }
 
-  // Fails on keys outside `known`: a typo must not be silently ignored.
+  // Prefixes an error of json_fields or the layout parser with the file.
+  absl::Status InFile(const absl::Status& s) const {
+    if (s.ok()) return s;
+    return absl::Status(s.code(), absl::StrCat(file_, ": ", s.message()));
+  }
+
   absl::Status Keys(const json& obj, const std::string& where,
                     std::initializer_list<absl::string_view> known) const {
-    for (const auto& [key, value] : obj.items()) {
-      bool ok = false;
-      for (absl::string_view k : known) ok |= key == k;
-      if (!ok) {
-        return Error(where, absl::StrCat("unknown field \"", key, "\"; known: ",
-                                         absl::StrJoin(known, ", ")));
-      }
-    }
-    return absl::OkStatus();
+    return InFile(jf::Keys(obj, where, known));
   }
 
   absl::StatusOr<std::string> String(const json& obj, const std::string& where,
                                      const char* key, bool required) const {
-    if (!obj.contains(key)) {
-      if (required) return Error(where, absl::StrCat("\"", key, "\" missing"));
-      return std::string();
-    }
-    if (!obj[key].is_string()) {
-      return Error(where, absl::StrCat("\"", key, "\" must be a string"));
-    }
-    return obj[key].get<std::string>();
+    absl::StatusOr<std::string> v = jf::String(obj, where, key, required);
+    if (!v.ok()) return InFile(v.status());
+    return v;
   }
 
   absl::StatusOr<int64_t> Int(const json& obj, const std::string& where,
                               const char* key, int64_t fallback) const {
-    if (!obj.contains(key)) return fallback;
-    if (!obj[key].is_number_integer()) {
-      return Error(where, absl::StrCat("\"", key, "\" must be an integer"));
-    }
-    return obj[key].get<int64_t>();
+    absl::StatusOr<int64_t> v = jf::Int(obj, where, key, fallback);
+    if (!v.ok()) return InFile(v.status());
+    return v;
   }
 
-  absl::StatusOr<bool> Bool(const json& obj, const std::string& where,
-                            const char* key, bool fallback) const {
-    if (!obj.contains(key)) return fallback;
-    if (!obj[key].is_boolean()) {
-      return Error(where, absl::StrCat("\"", key, "\" must be true or false"));
-    }
-    return obj[key].get<bool>();
+  absl::StatusOr<int> IntIn(const json& obj, const std::string& where,
+                            const char* key, int fallback) const {
+    absl::StatusOr<int> v = jf::IntIn(obj, where, key, fallback);
+    if (!v.ok()) return InFile(v.status());
+    return v;
   }
 
   absl::StatusOr<std::vector<std::string>> Strings(const json& obj,
                                                    const std::string& where,
                                                    const char* key) const {
-    std::vector<std::string> out;
-    if (!obj.contains(key)) return out;
-    if (!obj[key].is_array()) {
-      return Error(where, absl::StrCat("\"", key, "\" must be a list"));
-    }
-    for (const json& v : obj[key]) {
-      if (!v.is_string()) {
-        return Error(where,
-                     absl::StrCat("\"", key, "\" must list strings only"));
-      }
-      out.push_back(v.get<std::string>());
-    }
-    return out;
-  }
-
-  absl::StatusOr<planner::Instance> ParseInstance(
-      const json& doc, const std::string& where,
-      const mig::GpuModel& model) const {
-    if (!doc.is_object()) return Error(where, "must be an object");
-    RETURN_IF_ERROR(
-        Keys(doc, where, {"profile", "start", "size", "busy", "pods"}));
-    ASSIGN_OR_RETURN(std::string name, String(doc, where, "profile", true));
-    const mig::GpuInstanceProfile* p = model.FindProfileByName(name);
-    if (p == nullptr) {
-      std::vector<std::string> names;
-      for (const mig::GpuInstanceProfile& q : model.profiles) {
-        names.push_back(q.name);
-      }
-      return Error(
-          where,
-          absl::StrCat("profile \"", name, "\" does not exist on ", model.key,
-                       "; it has ", absl::StrJoin(names, ", ")));
-    }
-    if (!doc.contains("start")) return Error(where, "\"start\" missing");
-    ASSIGN_OR_RETURN(int64_t start, Int(doc, where, "start", 0));
-    ASSIGN_OR_RETURN(int64_t size, Int(doc, where, "size", p->memory_slices()));
-    if (size != p->memory_slices()) {
-      return Error(
-          where, absl::StrCat("size ", size, " is not the ", p->memory_slices(),
-                              " slices of ", name));
-    }
-    planner::Instance i;
-    i.gi = {p->id, {static_cast<int>(start), static_cast<int>(size)}};
-    ASSIGN_OR_RETURN(i.pods, Strings(doc, where, "pods"));
-    ASSIGN_OR_RETURN(bool busy, Bool(doc, where, "busy", false));
-    if (busy && i.pods.empty()) i.pods.push_back("(busy)");
-    return i;
-  }
-
-  absl::StatusOr<planner::Gpu> ParseGpu(const json& doc,
-                                        const std::string& where) const {
-    if (!doc.is_object()) return Error(where, "must be an object");
-    RETURN_IF_ERROR(Keys(
-        doc, where,
-        {"index", "uuid", "model", "mig_enabled", "pods", "gpu_instances"}));
-    planner::Gpu gpu;
-    if (!doc.contains("index")) return Error(where, "\"index\" missing");
-    ASSIGN_OR_RETURN(int64_t index, Int(doc, where, "index", 0));
-    gpu.index = static_cast<int>(index);
-    ASSIGN_OR_RETURN(gpu.uuid, String(doc, where, "uuid", false));
-    ASSIGN_OR_RETURN(std::string key, String(doc, where, "model", true));
-    gpu.model = mig::FindModel(key);
-    if (gpu.model == nullptr) {
-      std::vector<std::string> keys;
-      for (const mig::GpuModel& m : mig::Catalogue()) keys.push_back(m.key);
-      return Error(where, absl::StrCat("unknown model \"", key, "\"; known: ",
-                                       absl::StrJoin(keys, ", ")));
-    }
-    ASSIGN_OR_RETURN(gpu.mig_enabled, Bool(doc, where, "mig_enabled", true));
-    ASSIGN_OR_RETURN(gpu.pods, Strings(doc, where, "pods"));
-    if (doc.contains("gpu_instances")) {
-      if (!doc["gpu_instances"].is_array()) {
-        return Error(where, "\"gpu_instances\" must be a list");
-      }
-      int k = 0;
-      for (const json& i : doc["gpu_instances"]) {
-        ASSIGN_OR_RETURN(
-            planner::Instance instance,
-            ParseInstance(i, absl::StrCat(where, " gpu_instances[", k++, "]"),
-                          *gpu.model));
-        gpu.instances.push_back(std::move(instance));
-      }
-    }
-    return gpu;
+    absl::StatusOr<std::vector<std::string>> v = jf::Strings(obj, where, key);
+    if (!v.ok()) return InFile(v.status());
+    return v;
   }
 
   absl::StatusOr<planner::Node> ParseNode(const json& doc, int n) const {
@@ -169,36 +74,23 @@ class Reader {
     planner::Node node;
     ASSIGN_OR_RETURN(node.name, String(doc, where, "name", true));
     absl::StrAppend(&where, " (", node.name, ")");
-    json gpus;
+    absl::StatusOr<std::vector<planner::Gpu>> gpus;
     if (doc.contains("gpus")) {
-      gpus = doc["gpus"];
+      gpus = planner::ParseLayoutGpus(doc["gpus"], where);
     } else if (doc.contains("annotations")) {
       // As `kubectl get node -o json` has them under metadata.annotations.
       const json& a = doc["annotations"];
-      if (!a.is_object() || !a.contains(std::string(kLayoutAnnotation)) ||
-          !a[std::string(kLayoutAnnotation)].is_string()) {
-        return Error(where, absl::StrCat("\"annotations\" has no string \"",
-                                         kLayoutAnnotation, "\""));
+      const std::string key(planner::kLayoutAnnotation);
+      if (!a.is_object() || !a.contains(key) || !a[key].is_string()) {
+        return Error(
+            where, absl::StrCat("\"annotations\" has no string \"", key, "\""));
       }
-      json layout = json::parse(
-          a[std::string(kLayoutAnnotation)].get<std::string>(), nullptr, false);
-      if (layout.is_discarded() || !layout.is_object() ||
-          !layout.contains("gpus")) {
-        return Error(where, absl::StrCat(kLayoutAnnotation,
-                                         " is not JSON with \"gpus\""));
-      }
-      gpus = layout["gpus"];
-      absl::StrAppend(&where, " ", kLayoutAnnotation);
+      gpus = planner::ParseLayoutAnnotation(a[key].get<std::string>(), where);
     } else {
       return Error(where, "neither \"gpus\" nor \"annotations\" given");
     }
-    if (!gpus.is_array()) return Error(where, "\"gpus\" must be a list");
-    int g = 0;
-    for (const json& gpu : gpus) {
-      ASSIGN_OR_RETURN(planner::Gpu parsed,
-                       ParseGpu(gpu, absl::StrCat(where, " gpus[", g++, "]")));
-      node.gpus.push_back(std::move(parsed));
-    }
+    if (!gpus.ok()) return InFile(gpus.status());
+    node.gpus = *std::move(gpus);
     return node;
   }
 
@@ -218,17 +110,15 @@ class Reader {
                    "\"resource\" (nvidia.com/mig-1g.12gb)");
     }
     if (!resource.empty()) {
-      if (!absl::StartsWith(resource, kResourcePrefix)) {
+      if (!absl::StartsWith(resource, planner::kMigResourcePrefix)) {
         return Error(where, absl::StrCat("resource \"", resource,
                                          "\" is not nvidia.com/mig-<profile>"));
       }
-      item.profile = resource.substr(kResourcePrefix.size());
+      item.profile = resource.substr(planner::kMigResourcePrefix.size());
     }
     if (!doc.contains("count")) return Error(where, "\"count\" missing");
-    ASSIGN_OR_RETURN(int64_t count, Int(doc, where, "count", 0));
-    ASSIGN_OR_RETURN(int64_t priority, Int(doc, where, "priority", 0));
-    item.count = static_cast<int>(count);
-    item.priority = static_cast<int>(priority);
+    ASSIGN_OR_RETURN(item.count, IntIn(doc, where, "count", 0));
+    ASSIGN_OR_RETURN(item.priority, IntIn(doc, where, "priority", 0));
     return item;
   }
 
@@ -243,8 +133,8 @@ class Reader {
                      Int(doc, where, "destroy_weight", p.destroy_weight));
     ASSIGN_OR_RETURN(p.node_weight,
                      Int(doc, where, "node_weight", p.node_weight));
-    ASSIGN_OR_RETURN(int64_t max, Int(doc, where, "max_nodes_touched", -1));
-    p.max_nodes_touched = static_cast<int>(max);
+    ASSIGN_OR_RETURN(p.max_nodes_touched,
+                     IntIn(doc, where, "max_nodes_touched", -1));
     ASSIGN_OR_RETURN(p.protected_nodes, Strings(doc, where, "protected_nodes"));
     ASSIGN_OR_RETURN(std::string name,
                      String(doc, where, "config_name", false));

@@ -1,6 +1,7 @@
 // `migctl completion bash|zsh` prints a completion script generated from the
 // command tree; the hidden `migctl __complete …` lists the dynamic words the
-// script asks for (config names of a file, GPU models, profile names).
+// script asks for (config names of a file, GPU indices, GPU models, profile
+// names).
 #include <algorithm>
 #include <memory>
 #include <vector>
@@ -24,6 +25,13 @@ absl::Status ConfigNames(Context& ctx, const CompletionFlags& f) {
   ASSIGN_OR_RETURN(config::MigConfigFile file,
                    config::LoadMigConfig(f.config_file));
   for (const auto& [name, entries] : file.configs) *ctx.out << name << "\n";
+  return absl::OkStatus();
+}
+
+absl::Status GpuIndices(Context& ctx) {
+  ASSIGN_OR_RETURN(auto nvml, ctx.OpenNvml());
+  ASSIGN_OR_RETURN(int count, nvml->DeviceCount());
+  for (int i = 0; i < count; ++i) *ctx.out << i << "\n";
   return absl::OkStatus();
 }
 
@@ -79,6 +87,9 @@ void AddCompletionCommands(CLI::App& app, Context& ctx) {
       ->required();
   configs->callback(
       [&ctx, f] { ctx.action = [&ctx, f] { return ConfigNames(ctx, *f); }; });
+  CLI::App* gpus = complete->add_subcommand(
+      "gpus", "The GPU indices of the node (--sim STATE or the driver)");
+  gpus->callback([&ctx] { ctx.action = [&ctx] { return GpuIndices(ctx); }; });
   CLI::App* models =
       complete->add_subcommand("models", "The GPU models of the catalogue");
   models->callback([&ctx] {

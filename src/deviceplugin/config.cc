@@ -1,6 +1,7 @@
 #include "deviceplugin/config.h"
 
 #include <algorithm>
+#include <optional>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
@@ -41,22 +42,8 @@ std::vector<std::string> SplitList(absl::string_view text) {
 
 }  // namespace
 
-absl::string_view MigStrategyName(MigStrategy s) {
-  switch (s) {
-    case MigStrategy::kNone:
-      return "none";
-    case MigStrategy::kSingle:
-      return "single";
-    case MigStrategy::kMixed:
-      return "mixed";
-  }
-  return "none";
-}
-
 absl::StatusOr<MigStrategy> ParseMigStrategy(absl::string_view text) {
-  if (text == "none") return MigStrategy::kNone;
-  if (text == "single") return MigStrategy::kSingle;
-  if (text == "mixed") return MigStrategy::kMixed;
+  if (std::optional<MigStrategy> s = mig::MigStrategyFromName(text)) return *s;
   return absl::InvalidArgumentError(absl::StrCat(
       "MIG strategy \"", text, "\" is not one of none, single, mixed"));
 }
@@ -70,64 +57,79 @@ absl::Status ApplyConfigFile(absl::string_view text, absl::string_view path,
     return absl::InvalidArgumentError(absl::StrCat(
         path, ":", e.mark.line + 1, ":", e.mark.column + 1, ": ", e.msg));
   }
-  auto error = [&](const YAML::Node& n, absl::string_view field,
+  auto error = [&](const YAML::Mark& m, absl::string_view field,
                    absl::string_view message) {
-    const YAML::Mark m = n.Mark();
     return absl::InvalidArgumentError(absl::StrCat(
         path, ":", m.line + 1, ":", m.column + 1, ": ", field, ": ", message));
   };
-  if (!doc.IsMap()) return error(doc, "document", "must be a mapping");
-  std::string version =
-      doc["version"] ? doc["version"].as<std::string>("") : std::string();
+  if (!doc.IsMap()) return error(doc.Mark(), "document", "must be a mapping");
+  std::string version;
+  try {
+    version = doc["version"] ? doc["version"].as<std::string>("") : "";
+  } catch (const YAML::Exception& e) {
+    return error(e.mark, "version", e.msg);
+  }
   if (version != "v1") {
-    return error(doc["version"] ? doc["version"] : doc, "version",
+    return error(doc["version"] ? doc["version"].Mark() : doc.Mark(), "version",
                  absl::StrCat("\"", version,
                               "\" is not supported (NVIDIA's config file "
                               "version v1 is)"));
   }
   const YAML::Node flags = doc["flags"];
   if (!flags) return absl::OkStatus();
+  // Applied to a copy: a file with an error changes nothing.
+  Config next = config;
+  YAML::Mark strategies_mark = flags.Mark();
   auto scalar = [](const YAML::Node& n) { return n.as<std::string>(""); };
   try {
     if (const YAML::Node n = flags["migStrategy"]) {
       absl::StatusOr<MigStrategy> s = ParseMigStrategy(scalar(n));
-      if (!s.ok()) return error(n, "flags.migStrategy", s.status().message());
-      config.mig_strategy = *s;
+      if (!s.ok()) {
+        return error(n.Mark(), "flags.migStrategy", s.status().message());
+      }
+      next.mig_strategy = *s;
     }
     if (const YAML::Node n = flags["failOnInitError"]) {
-      config.fail_on_init_error = n.as<bool>();
+      next.fail_on_init_error = n.as<bool>();
     }
     if (const YAML::Node n = flags["nvidiaDriverRoot"]) {
-      config.nvidia_driver_root = scalar(n);
+      next.nvidia_driver_root = scalar(n);
     }
-    const YAML::Node plugin = flags["plugin"];
-    if (!plugin) return absl::OkStatus();
-    if (const YAML::Node n = plugin["passDeviceSpecs"]) {
-      config.pass_device_specs = n.as<bool>();
-    }
-    if (const YAML::Node n = plugin["deviceListStrategy"]) {
-      if (n.IsSequence()) {
-        config.device_list_strategies = n.as<std::vector<std::string>>();
-      } else {
-        config.device_list_strategies = SplitList(scalar(n));
+    if (const YAML::Node plugin = flags["plugin"]) {
+      if (const YAML::Node n = plugin["passDeviceSpecs"]) {
+        next.pass_device_specs = n.as<bool>();
       }
-    }
-    if (const YAML::Node n = plugin["deviceIDStrategy"]) {
-      absl::StatusOr<DeviceIdStrategy> s =
-          ParseDeviceIdStrategy("deviceIDStrategy", scalar(n));
-      if (!s.ok()) {
-        return error(n, "flags.plugin.deviceIDStrategy", s.status().message());
+      if (const YAML::Node n = plugin["deviceListStrategy"]) {
+        strategies_mark = n.Mark();
+        if (n.IsSequence()) {
+          next.device_list_strategies = n.as<std::vector<std::string>>();
+        } else {
+          next.device_list_strategies = SplitList(scalar(n));
+        }
       }
-      config.device_id_strategy = *s;
-    }
-    if (const YAML::Node n = plugin["cdiAnnotationPrefix"]) {
-      config.cdi_annotation_prefix = scalar(n);
+      if (const YAML::Node n = plugin["deviceIDStrategy"]) {
+        absl::StatusOr<DeviceIdStrategy> s =
+            ParseDeviceIdStrategy("deviceIDStrategy", scalar(n));
+        if (!s.ok()) {
+          return error(n.Mark(), "flags.plugin.deviceIDStrategy",
+                       s.status().message());
+        }
+        next.device_id_strategy = *s;
+      }
+      if (const YAML::Node n = plugin["cdiAnnotationPrefix"]) {
+        next.cdi_annotation_prefix = scalar(n);
+      }
     }
   } catch (const YAML::Exception& e) {
     return absl::InvalidArgumentError(absl::StrCat(
         path, ":", e.mark.line + 1, ":", e.mark.column + 1, ": ", e.msg));
   }
-  return Validate(config);
+  if (absl::Status s = Validate(next); !s.ok()) {
+    return error(strategies_mark, "flags.plugin.deviceListStrategy",
+                 s.message());
+  }
+  config = std::move(next);
+  return absl::OkStatus();
 }
 
 absl::Status ApplyEnvironment(

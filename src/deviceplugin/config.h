@@ -16,10 +16,11 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "mig/strategy.h"
 
 namespace migctl::deviceplugin {
 
-enum class MigStrategy { kNone, kSingle, kMixed };
+using mig::MigStrategy;  // deviceplugin::MigStrategy, as callers name it
 enum class DeviceIdStrategy { kUuid, kIndex };
 
 inline constexpr absl::string_view kDefaultSocketDir =
@@ -48,14 +49,18 @@ struct Config {
   // How often the MIG layout and kubelet.sock are checked; also the longest
   // wait for XID events.
   absl::Duration poll_interval = absl::Seconds(1);
+
+  friend bool operator==(const Config&, const Config&) = default;
 };
 
-absl::string_view MigStrategyName(MigStrategy s);
+using mig::MigStrategyName;
+// INVALID_ARGUMENT "MIG strategy \"<text>\" is not one of none, single,
+// mixed" for anything but a MigStrategyName.
 absl::StatusOr<MigStrategy> ParseMigStrategy(absl::string_view text);
 
 // Applies NVIDIA's config file v1 (YAML or JSON) onto `config`.
-// INVALID_ARGUMENT naming the file and field for a bad value, an unknown
-// version or a malformed document.
+// INVALID_ARGUMENT "<path>:<line>:<col>: <field>: <what>" for a bad value, an
+// unknown version or a malformed document; `config` is then unchanged.
 absl::Status ApplyConfigFile(absl::string_view text, absl::string_view path,
                              Config& config);
 

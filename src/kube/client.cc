@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
+#include <cstdlib>
 #include <fstream>
 #include <mutex>
 #include <random>
@@ -16,6 +17,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "kube/node.h"
 #include "util/status_macros.h"
 
 namespace migctl::kube {
@@ -58,15 +60,18 @@ absl::StatusCode CodeForHttp(long http, const std::string& reason) {
   }
 }
 
+// `object`.`key` when `object` is an object and it is a string; else "".
+std::string StringField(const nlohmann::json& object, const char* key) {
+  if (!object.is_object()) return "";
+  auto it = object.find(key);
+  return it != object.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
 absl::Status HttpError(long http, const std::string& body,
                        const std::string& what) {
-  std::string message;
-  std::string reason;
   auto parsed = nlohmann::json::parse(body, nullptr, false);
-  if (!parsed.is_discarded() && parsed.is_object()) {
-    message = parsed.value("message", "");
-    reason = parsed.value("reason", "");
-  }
+  std::string message = StringField(parsed, "message");
+  std::string reason = StringField(parsed, "reason");
   if (message.empty()) {
     std::string snippet = body.substr(0, 200);
     absl::StripAsciiWhitespace(&snippet);
@@ -102,14 +107,22 @@ std::string WithQuery(std::string path, const std::string& key,
   return absl::StrCat(path, key, "=", Escape(value));
 }
 
+// The metadata of `object`, or null.
+const nlohmann::json& MetadataOf(const nlohmann::json& object) {
+  static const nlohmann::json* const kNull = new nlohmann::json();
+  if (!object.is_object()) return *kNull;
+  auto it = object.find("metadata");
+  return it == object.end() ? *kNull : *it;
+}
+
 std::string ObjectKey(const nlohmann::json& object) {
-  const auto& meta = object.value("metadata", nlohmann::json::object());
-  return absl::StrCat(meta.value("namespace", ""), "/", meta.value("name", ""));
+  const nlohmann::json& meta = MetadataOf(object);
+  return absl::StrCat(StringField(meta, "namespace"), "/",
+                      StringField(meta, "name"));
 }
 
 std::string ResourceVersionOf(const nlohmann::json& object) {
-  if (!object.is_object() || !object.contains("metadata")) return "";
-  return object["metadata"].value("resourceVersion", "");
+  return StringField(MetadataOf(object), "resourceVersion");
 }
 
 // Sleeps for `d` or until `stop` is requested; false if stopped.
@@ -151,12 +164,63 @@ std::optional<int> HttpStatusOf(const absl::Status& status) {
   return value;
 }
 
+WatchLine ParseWatchLine(std::string_view line,
+                         std::string_view collection_path) {
+  WatchLine out;
+  const std::string what = absl::StrCat("watch ", std::string(collection_path));
+  auto not_event = [&](absl::string_view why) {
+    out.kind = WatchLine::Kind::kNotEvent;
+    out.error = absl::InvalidArgumentError(
+        absl::StrCat(what, ": not a watch event: ", why));
+    return out;
+  };
+  nlohmann::json parsed =
+      nlohmann::json::parse(line.begin(), line.end(), nullptr, false);
+  if (parsed.is_discarded()) return not_event("not JSON");
+  if (!parsed.is_object()) return not_event("not a JSON object");
+  auto type = parsed.find("type");
+  if (type == parsed.end() || !type->is_string()) {
+    return not_event("no string \"type\"");
+  }
+  auto object = parsed.find("object");
+  if (object == parsed.end() || !object->is_object()) {
+    return not_event("no object \"object\"");
+  }
+  const std::string& name = type->get_ref<const std::string&>();
+  if (name == "ERROR") {
+    // A Status object; its code is the HTTP status (500 if it has none).
+    auto code = object->find("code");
+    int http = 500;
+    if (code != object->end() && code->is_number_integer()) {
+      int64_t value = code->get<int64_t>();
+      if (value >= 100 && value <= 599) http = static_cast<int>(value);
+    }
+    out.kind = WatchLine::Kind::kError;
+    out.error = HttpError(http, object->dump(), what);
+    return out;
+  }
+  static constexpr WatchEventType kTypes[] = {
+      WatchEventType::kAdded, WatchEventType::kModified,
+      WatchEventType::kDeleted, WatchEventType::kBookmark};
+  out.kind = WatchLine::Kind::kSkipped;
+  for (WatchEventType t : kTypes) {
+    if (name == WatchEventTypeName(t)) {
+      out.kind = WatchLine::Kind::kEvent;
+      out.event.type = t;
+      out.event.object = std::move(*object);
+    }
+  }
+  return out;
+}
+
 ObjectReference NodeReference(const nlohmann::json& node) {
   ObjectReference ref;
   ref.kind = "Node";
-  const auto& meta = node.value("metadata", nlohmann::json::object());
-  ref.name = meta.value("name", "");
-  ref.uid = meta.value("uid", "");
+  absl::StatusOr<NodeMetadata> meta = ReadNodeMetadata(node);
+  if (meta.ok()) {
+    ref.name = meta->name;
+    ref.uid = meta->uid;
+  }
   return ref;
 }
 
@@ -400,6 +464,14 @@ absl::StatusOr<std::unique_ptr<Client>> Client::InCluster(
   return Create(std::move(config), std::move(options));
 }
 
+absl::StatusOr<std::unique_ptr<Client>> Client::ForCommand(
+    const std::string& kubeconfig, ClientOptions options) {
+  if (kubeconfig.empty() && std::getenv("KUBERNETES_SERVICE_HOST") != nullptr) {
+    return InCluster(kServiceAccountDir, std::move(options));
+  }
+  return FromKubeconfig(kubeconfig, "", std::move(options));
+}
+
 namespace {
 
 absl::Duration Backoff(const ClientOptions& options, int attempt,
@@ -594,7 +666,11 @@ absl::Status Client::Watch(const std::string& collection_path,
       rv = ResourceVersionOf(list);
       std::map<std::string, nlohmann::json> now;
       std::vector<WatchEvent> events;
-      for (auto& item : list.value("items", nlohmann::json::array())) {
+      nlohmann::json items = list.is_object() && list.contains("items")
+                                 ? std::move(list["items"])
+                                 : nlohmann::json::array();
+      if (!items.is_array()) items = nlohmann::json::array();
+      for (auto& item : items) {
         std::string key = ObjectKey(item);
         auto it = known.find(key);
         if (it == known.end()) {
@@ -643,48 +719,32 @@ absl::Status Client::Watch(const std::string& collection_path,
            start = nl + 1) {
         absl::string_view line(buffer.data() + start, nl - start);
         if (absl::StripAsciiWhitespace(line).empty()) continue;
-        auto parsed =
-            nlohmann::json::parse(line.begin(), line.end(), nullptr, false);
-        if (parsed.is_discarded() || !parsed.is_object()) {
-          error_body = std::string(line);
+        WatchLine parsed = ParseWatchLine(
+            std::string_view(line.data(), line.size()), collection_path);
+        if (parsed.kind == WatchLine::Kind::kNotEvent) {
+          error_body = std::string(line);  // an HTTP error body: a Status
           continue;
         }
-        if (!parsed.contains("type")) {  // an HTTP error body: a Status
-          error_body = std::string(line);
-          continue;
-        }
-        std::string type = parsed.value("type", "");
-        nlohmann::json object = parsed.value("object", nlohmann::json());
-        if (type == "ERROR") {
-          int code = object.value("code", 0);
-          if (code == 410) {
+        if (parsed.kind == WatchLine::Kind::kError) {
+          if (HttpStatusOf(parsed.error) == 410) {
             gone = true;
           } else {
-            stream_error = HttpError(code == 0 ? 500 : code, object.dump(),
-                                     "watch " + collection_path);
+            stream_error = parsed.error;
           }
           buffer.clear();
           return false;
         }
         ++events_seen;
-        std::string object_rv = ResourceVersionOf(object);
+        if (parsed.kind == WatchLine::Kind::kSkipped) continue;
+        const WatchEvent& event = parsed.event;
+        std::string object_rv = ResourceVersionOf(event.object);
         if (!object_rv.empty()) rv = object_rv;
-        WatchEvent event;
-        if (type == "ADDED") {
-          event.type = WatchEventType::kAdded;
-          known[ObjectKey(object)] = object;
-        } else if (type == "MODIFIED") {
-          event.type = WatchEventType::kModified;
-          known[ObjectKey(object)] = object;
-        } else if (type == "DELETED") {
-          event.type = WatchEventType::kDeleted;
-          known.erase(ObjectKey(object));
-        } else if (type == "BOOKMARK") {
-          event.type = WatchEventType::kBookmark;
-        } else {
-          continue;
+        if (event.type == WatchEventType::kAdded ||
+            event.type == WatchEventType::kModified) {
+          known[ObjectKey(event.object)] = event.object;
+        } else if (event.type == WatchEventType::kDeleted) {
+          known.erase(ObjectKey(event.object));
         }
-        event.object = std::move(object);
         if (!callback(event)) {
           stopped_by_callback = true;
           buffer.clear();
@@ -729,18 +789,6 @@ absl::Status Client::Watch(const std::string& collection_path,
 absl::StatusOr<nlohmann::json> Client::GetNode(const std::string& name) {
   return Get("/api/v1/nodes/" + Escape(name));
 }
-
-namespace {
-
-nlohmann::json KeyChangesPatch(const char* field, const KeyChanges& changes) {
-  nlohmann::json values = nlohmann::json::object();
-  for (const auto& [key, value] : changes) {
-    values[key] = value ? nlohmann::json(*value) : nlohmann::json(nullptr);
-  }
-  return {{"metadata", {{field, values}}}};
-}
-
-}  // namespace
 
 absl::StatusOr<nlohmann::json> Client::PatchNodeLabels(
     const std::string& name, const KeyChanges& changes) {

@@ -66,6 +66,27 @@ struct WatchEvent {
   nlohmann::json object;
 };
 
+// One line of a watch response (newline-delimited JSON), parsed.
+// NOLINTNEXTLINE(bugprone-exception-escape)
+struct WatchLine {
+  enum class Kind {
+    kEvent,     // ADDED, MODIFIED, DELETED or BOOKMARK: `event`
+    kError,     // an ERROR event: `error` is its Status, as HttpError makes
+                // it (410 Gone: OUT_OF_RANGE, HttpStatusOf() 410)
+    kSkipped,   // an event of a type this client does not know
+    kNotEvent,  // not a JSON object with a string "type" and an object
+                // "object" (an HTTP error body, say): `error` says why
+  };
+  Kind kind = Kind::kNotEvent;
+  WatchEvent event;
+  absl::Status error;
+};
+
+// Parses one line of a watch on `collection_path` (named in errors): never
+// throws, whatever the bytes.
+WatchLine ParseWatchLine(std::string_view line,
+                         std::string_view collection_path);
+
 struct WatchOptions {
   std::string label_selector;
   // e.g. "metadata.name=node-1" to watch one object of a collection.
@@ -112,6 +133,11 @@ class Client {
       ClientOptions options = {});
   static absl::StatusOr<std::unique_ptr<Client>> Create(
       ClusterConfig config, ClientOptions options = {});
+  // What a command's --kubeconfig means: that file when given; else the
+  // in-cluster service account when KUBERNETES_SERVICE_HOST is set (in a
+  // pod); else $KUBECONFIG or ~/.kube/config.
+  static absl::StatusOr<std::unique_ptr<Client>> ForCommand(
+      const std::string& kubeconfig, ClientOptions options = {});
 
   ~Client();
   Client(const Client&) = delete;

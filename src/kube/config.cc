@@ -97,12 +97,12 @@ absl::StatusOr<ClusterConfig> ParseKubeconfig(std::string_view yaml,
     ClusterConfig config;
     config.context = context_name;
     config.server = Str(cluster, "server");
+    while (!config.server.empty() && config.server.back() == '/') {
+      config.server.pop_back();
+    }
     if (config.server.empty()) {
       return absl::InvalidArgumentError(absl::StrCat(
           "kubeconfig: cluster \"", cluster_name, "\" has no server"));
-    }
-    while (!config.server.empty() && config.server.back() == '/') {
-      config.server.pop_back();
     }
     config.ca_file = Resolve(Str(cluster, "certificate-authority"), base_dir);
     auto ca = DecodeData(cluster, "certificate-authority-data", "cluster");

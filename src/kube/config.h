@@ -35,6 +35,8 @@ struct ClusterConfig {
   // The context's default namespace ("default" if unset).
   std::string default_namespace = "default";
   std::string context;  // the context used; empty in-cluster
+
+  friend bool operator==(const ClusterConfig&, const ClusterConfig&) = default;
 };
 
 // Parses kubeconfig YAML text. `base_dir` resolves relative paths;

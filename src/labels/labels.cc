@@ -1,6 +1,7 @@
 #include "labels/labels.h"
 
 #include <algorithm>
+#include <optional>
 #include <set>
 #include <utility>
 
@@ -254,23 +255,8 @@ std::string GpuMode(const NodeFacts& node) {
 
 }  // namespace
 
-absl::string_view MigStrategyName(MigStrategy s) {
-  switch (s) {
-    case MigStrategy::kNone:
-      return "none";
-    case MigStrategy::kSingle:
-      return "single";
-    case MigStrategy::kMixed:
-      return "mixed";
-  }
-  return "none";
-}
-
 absl::StatusOr<MigStrategy> ParseMigStrategy(absl::string_view text) {
-  for (MigStrategy s :
-       {MigStrategy::kNone, MigStrategy::kSingle, MigStrategy::kMixed}) {
-    if (text == MigStrategyName(s)) return s;
-  }
+  if (std::optional<MigStrategy> s = mig::MigStrategyFromName(text)) return *s;
   return absl::InvalidArgumentError(absl::StrCat(
       "unknown MIG strategy \"", text, "\"; use none, single or mixed"));
 }

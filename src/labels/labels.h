@@ -23,6 +23,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "mig/model.h"
+#include "mig/strategy.h"
 
 namespace migctl::labels {
 
@@ -30,10 +31,10 @@ namespace migctl::labels {
 using Labels = std::map<std::string, std::string>;
 
 // How MIG devices are advertised (device plugin and GFD `--mig-strategy`).
-enum class MigStrategy { kNone, kSingle, kMixed };
-
-absl::string_view MigStrategyName(MigStrategy s);  // "none", "single", ...
-// INVALID_ARGUMENT naming the valid values for anything else.
+using mig::MigStrategy;  // labels::MigStrategy, as callers name it
+using mig::MigStrategyName;
+// INVALID_ARGUMENT "unknown MIG strategy \"<text>\"; use none, single or
+// mixed" for anything but a MigStrategyName.
 absl::StatusOr<MigStrategy> ParseMigStrategy(absl::string_view text);
 
 // One MIG device, as nvmlDeviceGetAttributes describes it.

@@ -1,182 +1,28 @@
 // PlanCluster: GPUs grouped into classes (same model, layout, busy set), a
-// short list of candidate targets per class, then a lazy greedy over
-// (class, candidate) moves and a local-search repair. docs/planner.md
-// explains the choices.
+// short list of candidate targets per class (candidates.h), then a lazy
+// greedy over (class, candidate) moves, a local-search repair, and the cost
+// pass (cost_pass.h). docs/planner.md explains the choices.
 #include "planner/planner.h"
 
 #include <algorithm>
-#include <bit>
 #include <map>
 #include <optional>
 #include <queue>
 #include <set>
+#include <tuple>
 #include <utility>
 
 #include "absl/container/inlined_vector.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "planner/candidates.h"
+#include "planner/cost_pass.h"
 #include "planner/model_layouts.h"
 #include "planner/problem.h"
 #include "util/status_macros.h"
 
 namespace migctl::planner {
 namespace {
-
-// One target a class of GPUs may take.
-struct Candidate {
-  int counts_id = 0;  // ModelLayouts::distinct_counts: what the config asks
-  std::vector<int> supply;  // free instances per demanded profile
-  // (profile, change) where supply differs from the current candidate's.
-  std::vector<std::pair<int, int>> delta;
-  int destroyed = 0;
-  int created = 0;
-  int usable = 0;  // free slices usable by demanded profiles (tie-break)
-};
-
-// GPUs that are interchangeable: same model, instances (in order) and busy
-// set, and the same freedom to change.
-struct Class {
-  std::vector<Candidate> cands;  // [0] is the current layout
-};
-
-std::string ClassKey(const GpuRef& g) {
-  std::string key = absl::StrCat(g.gpu->model->key, g.fixed ? "|F" : "|",
-                                 g.gpu->mig_enabled ? "e" : "d");
-  for (const Instance& i : g.gpu->instances) {
-    absl::StrAppend(&key, "|", i.gi.profile_id, "@", i.gi.placement.start, ":",
-                    i.gi.placement.size, i.busy() ? "b" : "");
-  }
-  return key;
-}
-
-// Per model, for this demand: each layout's demanded supply grouped into
-// distinct vectors, and the slices demanded profiles can use in it.
-struct ModelView {
-  const ModelLayouts* t = nullptr;
-  std::vector<int> group;                // layout -> index into `supply`
-  std::vector<std::vector<int>> supply;  // distinct demanded supply vectors
-  // Slices of the layout's instances of demanded profiles, plus the free
-  // slices more of them could take.
-  std::vector<int> usable;
-};
-
-ModelView MakeModelView(const Problem& pb, const mig::GpuModel& model) {
-  ModelView v;
-  v.t = &LayoutsOf(model);
-  const std::vector<int> extra = UsableExtraSlices(pb, model);
-  std::map<std::vector<int>, int> groups;
-  for (size_t i = 0; i < v.t->layouts.size(); ++i) {
-    std::vector<int> supply(pb.profiles.size(), 0);
-    int usable = extra[i];
-    for (const mig::PlacedGpuInstance& gi : v.t->layouts[i]) {
-      const int p = pb.ProfileIndex(model, gi.profile_id);
-      if (p < 0) continue;
-      ++supply[p];
-      usable += model.FindProfileById(gi.profile_id)->memory_slices();
-    }
-    auto [it, inserted] =
-        groups.try_emplace(supply, static_cast<int>(v.supply.size()));
-    if (inserted) v.supply.push_back(std::move(supply));
-    v.group.push_back(it->second);
-    v.usable.push_back(usable);
-  }
-  return v;
-}
-
-// True when `a` is at least as good as `b` in every respect.
-bool Dominates(const Candidate& a, const Candidate& b) {
-  for (size_t p = 0; p < a.supply.size(); ++p) {
-    if (a.supply[p] < b.supply[p]) return false;
-  }
-  return a.destroyed <= b.destroyed && a.usable >= b.usable &&
-         a.created <= b.created;
-}
-
-// The candidates of a class: current first, then one per distinct demanded
-// supply (the layout keeping the most current instances, then the most
-// usable slices, then the fewest new instances), leaving out those that add
-// nothing demanded or that another candidate dominates. Busy instances are
-// in every candidate, so they shift supply and usable slices equally and are
-// subtracted only from `supply`.
-std::vector<Candidate> MakeCandidates(const Problem& pb, const GpuRef& g,
-                                      const ModelView& v) {
-  const ModelLayouts& t = *v.t;
-  std::vector<int> busy_supply(pb.profiles.size(), 0);
-  for (const mig::PlacedGpuInstance& gi : g.busy) {
-    const int p = pb.ProfileIndex(*g.gpu->model, gi.profile_id);
-    if (p >= 0) ++busy_supply[p];
-  }
-  auto supply_of = [&](int group) {
-    std::vector<int> s = v.supply[group];
-    for (size_t p = 0; p < s.size(); ++p) s[p] -= busy_supply[p];
-    return s;
-  };
-  const int current_index = t.index.at(g.before);
-  const int current_group = v.group[current_index];
-  std::vector<Candidate> out;
-  Candidate current;
-  current.counts_id = t.counts_id[current_index];
-  current.supply = supply_of(current_group);
-  current.usable = v.usable[current_index];
-  out.push_back(current);
-  if (g.fixed) return out;
-
-  std::vector<bool> adds(v.supply.size(), false);
-  for (size_t k = 0; k < v.supply.size(); ++k) {
-    for (size_t p = 0; p < pb.profiles.size(); ++p) {
-      if (v.supply[k][p] > v.supply[current_group][p]) adds[k] = true;
-    }
-  }
-  // Per group: (kept, usable, -created) of its best layout, and the layout.
-  struct Best {
-    int kept = -1;
-    int usable = 0;
-    int created = 0;
-    int layout = -1;
-  };
-  std::vector<Best> best(v.supply.size());
-  const uint64_t busy = SlotMask(t, g.busy);
-  const uint64_t before = SlotMask(t, g.before);
-  for (int i = 0; i < static_cast<int>(t.layouts.size()); ++i) {
-    if (!adds[v.group[i]] || (t.masks[i] & busy) != busy) continue;
-    const int kept = std::popcount(t.masks[i] & before);
-    const int created = static_cast<int>(t.layouts[i].size()) - kept;
-    Best& b = best[v.group[i]];
-    if (std::tie(kept, v.usable[i], b.created) >
-        std::tie(b.kept, b.usable, created)) {
-      b = {kept, v.usable[i], created, i};
-    }
-  }
-  std::vector<Candidate> all;
-  const int have = static_cast<int>(g.before.size());
-  for (size_t k = 0; k < best.size(); ++k) {
-    if (best[k].layout < 0) continue;
-    Candidate c;
-    c.counts_id = t.counts_id[best[k].layout];
-    c.supply = supply_of(static_cast<int>(k));
-    c.destroyed = have - best[k].kept;
-    c.created = best[k].created;
-    c.usable = best[k].usable;
-    all.push_back(std::move(c));
-  }
-  std::vector<bool> dominated(all.size(), false);
-  for (size_t i = 0; i < all.size(); ++i) {
-    for (size_t j = 0; j < all.size() && !dominated[i]; ++j) {
-      if (i == j || !Dominates(all[j], all[i])) continue;
-      // Equal candidates: keep the first.
-      dominated[i] = !Dominates(all[i], all[j]) || j < i;
-    }
-  }
-  for (size_t i = 0; i < all.size(); ++i) {
-    if (dominated[i]) continue;
-    for (size_t p = 0; p < all[i].supply.size(); ++p) {
-      const int d = all[i].supply[p] - current.supply[p];
-      if (d != 0) all[i].delta.push_back({static_cast<int>(p), d});
-    }
-    out.push_back(std::move(all[i]));
-  }
-  return out;
-}
 
 // How good a move is, compared lexicographically.
 struct Score {
@@ -204,12 +50,12 @@ bool Positive(const absl::InlinedVector<int64_t, 4>& gain) {
 // The assignment being built: a candidate per GPU and the resulting supply.
 class Search {
  public:
-  Search(const Problem& pb, const std::vector<Class>& classes,
-         const std::vector<int>& class_of)
+  Search(const Problem& pb, const Classes& classes)
       : pb_(pb),
-        classes_(classes),
-        class_of_(class_of),
-        members_(classes.size()),
+        all_classes_(classes),
+        classes_(classes.classes),
+        class_of_(classes.class_of),
+        members_(classes_.size()),
         choice_(pb.gpus.size(), 0),
         supply_(pb.profiles.size(), 0),
         changed_on_node_(pb.nodes.size(), 0),
@@ -234,6 +80,12 @@ class Search {
       PairRepair();
     }
     levels_ = all;
+  }
+
+  // The cost pass (cost_pass.h) on the finished assignment.
+  void LowerCost() {
+    ImproveCost(pb_, all_classes_, &choice_);
+    Rebuild();
   }
 
   // The whole assignment scored as one move from nothing: served per level,
@@ -528,7 +380,29 @@ class Search {
     std::set<int> on_untouched;  // on untouched nodes
   };
 
+  // Recomputes supply, node counts and class members from choice_.
+  void Rebuild() {
+    std::fill(supply_.begin(), supply_.end(), 0);
+    std::fill(changed_on_node_.begin(), changed_on_node_.end(), 0);
+    nodes_touched_ = 0;
+    for (size_t g = 0; g < pb_.gpus.size(); ++g) {
+      const Candidate& c = classes_[class_of_[g]].cands[choice_[g]];
+      for (size_t p = 0; p < supply_.size(); ++p) supply_[p] += c.supply[p];
+      if (choice_[g] != 0 && changed_on_node_[pb_.gpus[g].node]++ == 0) {
+        ++nodes_touched_;
+      }
+    }
+    for (Members& m : members_) m = {};
+    for (size_t g = 0; g < pb_.gpus.size(); ++g) {
+      if (pb_.gpus[g].fixed || choice_[g] != 0) continue;
+      Members& m = members_[class_of_[g]];
+      (changed_on_node_[pb_.gpus[g].node] > 0 ? m.on_touched : m.on_untouched)
+          .insert(static_cast<int>(g));
+    }
+  }
+
   const Problem& pb_;
+  const Classes& all_classes_;
   const std::vector<Class>& classes_;
   const std::vector<int>& class_of_;
   std::vector<Members> members_;
@@ -596,31 +470,22 @@ double Report::fragmentation() const {
 absl::StatusOr<Plan> PlanCluster(const Cluster& cluster, const Demand& demand,
                                  const Policy& policy) {
   ASSIGN_OR_RETURN(Problem pb, MakeProblem(cluster, demand, policy));
-  std::map<std::string, int> class_index;
-  std::vector<Class> classes;
-  std::vector<int> class_of(pb.gpus.size());
-  std::map<const mig::GpuModel*, ModelView> views;
-  for (size_t g = 0; g < pb.gpus.size(); ++g) {
-    const GpuRef& ref = pb.gpus[g];
-    auto [it, inserted] = class_index.try_emplace(
-        ClassKey(ref), static_cast<int>(classes.size()));
-    class_of[g] = it->second;
-    if (!inserted) continue;
-    auto [v, fresh] = views.try_emplace(ref.gpu->model);
-    if (fresh) v->second = MakeModelView(pb, *ref.gpu->model);
-    Class cls;
-    cls.cands = MakeCandidates(pb, ref, v->second);
-    classes.push_back(std::move(cls));
-  }
-  // Two strategies; the better plan wins (ties: the single-stage one).
-  Search single(pb, classes, class_of);
+  const Classes classes = MakeClasses(pb);
+  // Two strategies; the better plan wins (ties: the single-stage one). The
+  // cost pass never serves fewer requests, so when one serves more per level
+  // it alone gets the pass; when they serve the same, both do.
+  Search single(pb, classes);
   single.Run(/*staged=*/false);
-  Search staged(pb, classes, class_of);
+  Search staged(pb, classes);
   staged.Run(/*staged=*/true);
+  const Score a = single.Total();
+  const Score b = staged.Total();
+  if (a.gain == b.gain || Better(a, b)) single.LowerCost();
+  if (a.gain == b.gain || Better(b, a)) staged.LowerCost();
   const Search& search =
       Better(staged.Total(), single.Total()) ? staged : single;
 
-  return FinishPlan(pb, classes, class_of, search);
+  return FinishPlan(pb, classes.classes, classes.class_of, search);
 }
 
 absl::StatusOr<Plan> EvaluateTargets(

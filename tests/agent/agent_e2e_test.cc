@@ -162,7 +162,7 @@ TEST_F(AgentE2eTest, WhileAGpuChangesTheKubeletKeepsTheOthers) {
          "      mig-devices: {\"1g.12gb\": 2}\n"
          "    - devices: [1]\n      mig-enabled: true\n"
          "      mig-devices: {\"1g.12gb\": 7}\n";
-  options_.reconfigure.config_path = config;
+  options_.reconfigure.config_paths = {config};
   const std::string socket_dir = (dir_ / "dp").string();
   auto kubelet = testing::KubeletStandIn::Start(socket_dir);
   ASSERT_TRUE(kubelet.ok()) << kubelet.status();
@@ -227,6 +227,7 @@ TEST_F(AgentE2eTest, WhileAGpuChangesTheKubeletKeepsTheOthers) {
 }
 
 TEST_F(AgentE2eTest, BadConfigNameFailsWithReasonAndRecoversOnTheNextLabel) {
+  options_.reconfigure.config_wait = absl::ZeroDuration();  // fail at once
   Agent agent(*nvml_, *client_, options_);
   std::jthread run(
       [&](std::stop_token stop) { ASSERT_TRUE(agent.Run(stop).ok()); });

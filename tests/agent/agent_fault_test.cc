@@ -22,6 +22,7 @@
 #include "sim/state_file.h"
 #include "simulated_cluster.h"
 #include "support/api_server.h"
+#include "support/shell.h"
 #include "support/systemd_stand_in.h"
 
 extern char** environ;
@@ -117,7 +118,7 @@ class AgentFaultTest : public SimulatedClusterTest {
     SimulatedClusterTest::SetUp();
     config_ = (dir_ / "config.yaml").string();
     std::ofstream(config_) << kConfigs;
-    options_.reconfigure.config_path = config_;
+    options_.reconfigure.config_paths = {config_};
   }
 
   void SetConfigLabel(const std::string& value) {
@@ -274,6 +275,56 @@ TEST_F(AgentFaultTest, ApiServerRestartDuringReconfigurationEndsInSuccess) {
   }
   EXPECT_TRUE(Applied("all-7g"));
   EXPECT_EQ(State(), "success");
+}
+
+TEST_F(AgentFaultTest, AgentProcessWaitsForAConfigOfItsSecondFile) {
+  // The planner's ConfigMap, mounted as a second file, is not synced yet.
+  const std::string planner = (dir_ / "planner.yaml").string();
+  std::vector<std::string> args = AgentArgs();
+  for (const std::string& a :
+       {std::string("--config-file"), planner, std::string("--config-wait"),
+        std::string("2m")}) {
+    args.push_back(a);
+  }
+  Child agent(args, (dir_ / "agent.log").string());
+  ASSERT_GT(agent.pid(), 0);
+  SetConfigLabel("planner-3g");
+  ASSERT_EQ(WaitForState("pending"), "pending");
+  // Written whole, then renamed into place, as the kubelet does.
+  std::ofstream(planner + ".tmp")
+      << "version: v1\nmig-configs:\n  planner-3g:\n"
+         "    - devices: all\n      mig-enabled: true\n"
+         "      mig-devices: {\"3g.47gb\": 2}\n";
+  std::filesystem::rename(planner + ".tmp", planner);
+  EXPECT_EQ(WaitForState("success"), "success");
+  EXPECT_EQ(nvml_->ListMigDevices(1)->size(), 2u);
+  // Exactly the two files of the command line (not the default one).
+  std::vector<std::string> waiting;
+  for (const nlohmann::json& e : api_.ListObjects("events")) {
+    if (e.value("reason", "") == "MigConfigWaiting") {
+      waiting.push_back(e.value("message", ""));
+    }
+  }
+  EXPECT_THAT(waiting,
+              ::testing::ElementsAre(
+                  "Waiting up to 2m for MIG config \"planner-3g\" to appear "
+                  "in " +
+                  config_ + ", " + planner + " (cannot read " + planner +
+                  ": No such file or directory)"));
+  std::optional<int> st = agent.Terminate();
+  ASSERT_TRUE(st.has_value());
+  EXPECT_TRUE(WIFEXITED(*st) && WEXITSTATUS(*st) == 0);
+}
+
+TEST_F(AgentFaultTest, BadConfigWaitIsRefusedNamingIt) {
+  std::string command;
+  for (const std::string& a : AgentArgs()) command += a + " ";
+  migctl::testing::ShellResult r =
+      migctl::testing::RunShell(command + "--config-wait 3x 2>&1");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.output,
+            "migctl: error: --config-wait \"3x\" is not a duration >= 0 such "
+            "as 0, 90s or 3m\n");
 }
 
 TEST_F(AgentFaultTest, BusyInstanceFailsNamingThePidInAnnotationAndEvent) {

@@ -90,7 +90,7 @@ class ReconfigurerTest : public ::testing::Test {
     std::filesystem::copy_file(
         std::string(MIGCTL_SOURCE_DIR) + "/examples/custom-mig.yaml", config_,
         std::filesystem::copy_options::overwrite_existing);
-    options_.config_path = config_;
+    options_.config_paths = {config_};
     options_.sleep = [](absl::Duration) {};
     options_.operand_timeout = absl::Milliseconds(50);
   }
@@ -154,6 +154,7 @@ TEST_F(ReconfigurerTest, OnlyTheGpusTheChangeTouchesArePaused) {
 }
 
 TEST_F(ReconfigurerTest, UnknownConfigFailsWithTheReason) {
+  options_.config_wait = absl::ZeroDuration();  // fail at once
   Reconfigurer r(*node_, kube_, options_);
   EXPECT_EQ(*r.Handle("all-1g.5gb"), "failed");
   const std::string reason = "no MIG config named \"all-1g.5gb\" in " +
@@ -416,6 +417,118 @@ TEST_F(HostGpuClientsTest, UnitsADeadAgentStoppedAreStartedByTheNextHandle) {
   EXPECT_THAT(observed_->log, ElementsAre("start nvsm.service at 6 GIs"));
   EXPECT_EQ(systemd_->ActiveState("nvsm.service"), "active");
   EXPECT_FALSE(std::filesystem::exists(options_.host_services_state));
+}
+
+// Several config files, and a config name that no file has yet: the
+// planner's ConfigMap reaches its mounted file only at the kubelet's next
+// sync. A fake clock makes the wait exact.
+class ReconfigurerConfigFilesTest : public ReconfigurerTest {
+ protected:
+  void SetUp() override {
+    ReconfigurerTest::SetUp();
+    planner_ = config_ + ".planner.yaml";
+    options_.config_paths = {config_, planner_};
+    options_.config_wait = absl::Minutes(3);
+    options_.now = [this] { return now_; };
+  }
+  void TearDown() override {
+    std::filesystem::remove(planner_);
+    ReconfigurerTest::TearDown();
+  }
+  void WritePlannerFile(const std::string& name) {
+    std::ofstream(planner_) << "version: v1\nmig-configs:\n  " << name
+                            << ":\n    - devices: all\n"
+                               "      mig-enabled: true\n"
+                               "      mig-devices: {\"3g.47gb\": 2}\n";
+  }
+
+  std::string planner_;
+  absl::Time now_ = absl::FromUnixSeconds(1000);
+};
+
+TEST_F(ReconfigurerConfigFilesTest, ConfigOfTheSecondFileIsApplied) {
+  WritePlannerFile("planner-3g");
+  Reconfigurer r(*node_, kube_, options_);
+  EXPECT_EQ(*r.Handle("planner-3g"), "success");
+  EXPECT_EQ(node_->ListMigDevices(0)->size(), 2u);
+  EXPECT_EQ(node_->ListMigDevices(1)->size(), 2u);
+  // The first file's configs are there too.
+  EXPECT_EQ(*r.Handle("custom-mig"), "success");
+  EXPECT_EQ(node_->ListMigDevices(1)->size(), 6u);
+  EXPECT_THAT(kube_.states,
+              ElementsAre("pending", "success", "pending", "success"));
+}
+
+TEST_F(ReconfigurerConfigFilesTest, SameNameInTwoFilesFailsNamingBoth) {
+  std::filesystem::copy_file(config_, planner_);
+  Reconfigurer r(*node_, kube_, options_);
+  EXPECT_EQ(*r.Handle("custom-mig"), "failed");
+  EXPECT_EQ(kube_.annotations.at("migctl.dev/mig.config.failure"),
+            "MIG config \"custom-mig\" is defined in both " + config_ +
+                " and " + planner_ + "; a config name may be in one file only");
+  EXPECT_THAT(kube_.states, ElementsAre("failed"));
+  EXPECT_TRUE(node_->ListGpuInstances(0)->empty());
+}
+
+TEST_F(ReconfigurerConfigFilesTest, ConfigThatAppearsWhileWaitedForIsApplied) {
+  Reconfigurer r(*node_, kube_, options_);
+  // The planner's file is not there yet.
+  EXPECT_EQ(*r.Handle("planner-3g"), "pending");
+  EXPECT_THAT(kube_.events,
+              ElementsAre("Normal MigConfigWaiting: Waiting up to 3m for MIG "
+                          "config \"planner-3g\" to appear in " +
+                          config_ + ", " + planner_ + " (cannot read " +
+                          planner_ + ": No such file or directory)"));
+  now_ += absl::Minutes(1);
+  EXPECT_EQ(*r.Handle("planner-3g"), "pending");
+  // The kubelet's sync writes it.
+  WritePlannerFile("planner-3g");
+  now_ += absl::Seconds(10);
+  EXPECT_EQ(*r.Handle("planner-3g"), "success");
+  // `pending` is written once per wait, then once for the change.
+  EXPECT_THAT(kube_.states, ElementsAre("pending", "pending", "success"));
+  EXPECT_EQ(kube_.events.size(), 2u);
+  EXPECT_EQ(kube_.events.back(),
+            "Normal MigConfigApplied: MIG config \"planner-3g\" applied");
+  EXPECT_EQ(node_->ListMigDevices(1)->size(), 2u);
+}
+
+TEST_F(ReconfigurerConfigFilesTest, ConfigInNoFileFailsWhenTheWaitIsOver) {
+  WritePlannerFile("planner-3g");
+  Reconfigurer r(*node_, kube_, options_);
+  EXPECT_EQ(*r.Handle("planner-7g"), "pending");
+  EXPECT_THAT(kube_.events,
+              ElementsAre("Normal MigConfigWaiting: Waiting up to 3m for MIG "
+                          "config \"planner-7g\" to appear in " +
+                          config_ + ", " + planner_));
+  now_ += absl::Minutes(3) - absl::Seconds(1);
+  EXPECT_EQ(*r.Handle("planner-7g"), "pending");
+  now_ += absl::Seconds(1);
+  EXPECT_EQ(*r.Handle("planner-7g"), "failed");
+  const std::string reason = "no MIG config named \"planner-7g\" in " +
+                             config_ + ", " + planner_ +
+                             "; it has: custom-mig, planner-3g";
+  EXPECT_EQ(kube_.annotations.at("migctl.dev/mig.config.failure"), reason);
+  EXPECT_EQ(
+      kube_.events.back(),
+      "Warning MigConfigFailed: MIG config \"planner-7g\" failed: " + reason);
+  // A retry of the same name fails at once; a new name is waited for again.
+  EXPECT_EQ(*r.Handle("planner-7g"), "failed");
+  EXPECT_EQ(*r.Handle("planner-2g"), "pending");
+  EXPECT_THAT(kube_.states,
+              ElementsAre("pending", "failed", "failed", "pending"));
+  EXPECT_TRUE(node_->ListGpuInstances(0)->empty());
+}
+
+TEST_F(ReconfigurerConfigFilesTest, ZeroWaitFailsAtOnce) {
+  options_.config_wait = absl::ZeroDuration();
+  Reconfigurer r(*node_, kube_, options_);
+  EXPECT_EQ(*r.Handle("planner-3g"), "failed");
+  EXPECT_EQ(kube_.annotations.at("migctl.dev/mig.config.failure"),
+            "no MIG config named \"planner-3g\" in " + config_ + ", " +
+                planner_ + "; it has: custom-mig; cannot read " + planner_ +
+                ": No such file or directory");
+  EXPECT_THAT(kube_.states, ElementsAre("failed"));
 }
 
 }  // namespace

@@ -44,8 +44,8 @@ class SimulatedClusterTest : public ::testing::Test {
     options_.collect.machine_type_file = "";
     options_.retry_initial = absl::Milliseconds(200);
     options_.config_poll = absl::Milliseconds(100);
-    options_.reconfigure.config_path =
-        std::string(MIGCTL_SOURCE_DIR) + "/examples/custom-mig.yaml";
+    options_.reconfigure.config_paths = {std::string(MIGCTL_SOURCE_DIR) +
+                                         "/examples/custom-mig.yaml"};
     options_.reconfigure.apply.journal_path = state_ + ".journal";
     options_.reconfigure.poll_interval = absl::Milliseconds(20);
   }

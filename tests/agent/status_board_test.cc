@@ -63,7 +63,7 @@ TEST(StatusBoardTest, CollectsGpusAndWhatTheConfigStillNeeds) {
   ASSERT_TRUE(nvml->SetMigMode(1, true).ok());
   StatusBoard board;
   board.ObserveNode(Node("custom-mig", ""));
-  NodeStatus s = CollectNodeStatus(*nvml, board, "gpu-node-1", kStory,
+  NodeStatus s = CollectNodeStatus(*nvml, board, "gpu-node-1", {kStory},
                                    absl::FromUnixSeconds(0));
   EXPECT_EQ(s.node, "gpu-node-1");
   ASSERT_EQ(s.gpus.size(), 2u);
@@ -93,7 +93,7 @@ TEST(StatusBoardTest, PendingModeChangeBusyInstanceAndUnknownConfig) {
   ASSERT_EQ(*nvml->SetMigMode(0, true), nvml::Return::kInUse);
   StatusBoard board;
   board.ObserveNode(Node("no-such", ""));
-  NodeStatus s = CollectNodeStatus(*nvml, board, "gpu-node-1", kStory,
+  NodeStatus s = CollectNodeStatus(*nvml, board, "gpu-node-1", {kStory},
                                    absl::FromUnixSeconds(0));
   EXPECT_EQ(s.gpus[0].mode, (nvml::MigMode{false, true}));
   EXPECT_THAT(s.pending,

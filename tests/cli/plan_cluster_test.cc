@@ -111,6 +111,36 @@ TEST(ClusterSnapshot, ErrorsNameFileNodeGpuAndProfile) {
             "nvidia.com/mig-<profile>");
 }
 
+TEST(ClusterSnapshot, IntegersOutOfRangeAreErrors) {
+  EXPECT_EQ(ParseError(R"({"nodes": [{"name": "a", "gpus": []}, {"name": "b",
+          "gpus": [{"index": 0, "model": "H100-NVL", "gpu_instances": [
+          {"profile": "1g.12gb", "start": 4294967296}]}]}]})")
+                .message(),
+            "s.json: nodes[1] (b) gpus[0] gpu_instances[0]: \"start\" "
+            "4294967296 is out of range [-2147483648, 2147483647]");
+  EXPECT_EQ(ParseError(R"({"nodes": [{"name": "b", "gpus": [{"index":
+          -2147483649, "model": "H100-NVL"}]}]})")
+                .message(),
+            "s.json: nodes[0] (b) gpus[0]: \"index\" -2147483649 is out of "
+            "range [-2147483648, 2147483647]");
+  EXPECT_EQ(ParseError(R"({"nodes": [], "demand": [{"resource":
+          "nvidia.com/mig-1g.12gb", "count": 4294967297}]})")
+                .message(),
+            "s.json: demand[0]: \"count\" 4294967297 is out of range "
+            "[-2147483648, 2147483647]");
+  EXPECT_EQ(ParseError(R"({"nodes": [], "demand": [{"resource":
+          "nvidia.com/mig-1g.12gb", "count": 1, "priority":
+          18446744073709551615}]})")
+                .message(),
+            "s.json: demand[0]: \"priority\" 18446744073709551615 is out of "
+            "range");
+  EXPECT_EQ(ParseError(
+                R"({"nodes": [], "policy": {"max_nodes_touched": 2147483648}})")
+                .message(),
+            "s.json: policy: \"max_nodes_touched\" 2147483648 is out of range "
+            "[-2147483648, 2147483647]");
+}
+
 TEST(ClusterSnapshot, ReadsTheAgentsLayoutAnnotation) {
   absl::StatusOr<ClusterSnapshot> s = ParseClusterSnapshot(
       R"({"nodes": [{"name": "n", "annotations": {"migctl.dev/mig.layout":

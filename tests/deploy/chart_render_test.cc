@@ -99,7 +99,9 @@ TEST(ChartRenderTest, DefaultAgentDaemonSet) {
       {"name": "run-nvidia", "mountPath": "/run/nvidia",
        "mountPropagation": "HostToContainer"},
       {"name": "dbus", "mountPath": "/run/dbus/system_bus_socket"},
-      {"name": "state", "mountPath": "/run/migctl"}])"));
+      {"name": "state", "mountPath": "/run/migctl"},
+      {"name": "pod-resources", "mountPath": "/var/lib/kubelet/pod-resources",
+       "readOnly": true}])"));
   EXPECT_EQ(pod["volumes"], json::parse(R"([
       {"name": "config", "configMap": {"name": "default-mig-parted-config"}},
       {"name": "gpu-clients", "configMap": {"name": "default-gpu-clients"}},
@@ -112,7 +114,9 @@ TEST(ChartRenderTest, DefaultAgentDaemonSet) {
       {"name": "dbus", "hostPath": {
         "path": "/run/dbus/system_bus_socket", "type": "Socket"}},
       {"name": "state", "hostPath": {
-        "path": "/run/migctl", "type": "DirectoryOrCreate"}}])"));
+        "path": "/run/migctl", "type": "DirectoryOrCreate"}},
+      {"name": "pod-resources", "hostPath": {
+        "path": "/var/lib/kubelet/pod-resources", "type": "DirectoryOrCreate"}}])"));
 }
 
 TEST(ChartRenderTest, LeastPrivilegeRbac) {

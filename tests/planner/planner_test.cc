@@ -114,6 +114,23 @@ TEST(PlanCluster, DestroysNothingWhenAnEmptyGpuWillDo) {
   EXPECT_EQ(p.report.instances_destroyed, 0);
 }
 
+TEST(PlanCluster, ChangesGoToOneNodeWhenOneSuffices) {
+  // Four 1g.24gb and two 4g.47gb fit on node b's two empty GPUs (4g.47gb at
+  // slices 0-3, 1g.24gb at 4-5 and 6-7 on each). The search alone puts the
+  // four 1g.24gb on node a's GPU and touches both nodes; the cost pass moves
+  // them next to the 4g.47gb instances.
+  Cluster c{
+      {{"node-a", {MakeGpu("H100-NVL", 0, "")}}, StoryNode("node-b", "", "")}};
+  Demand d{{{"1g.24gb", 4, 0}, {"4g.47gb", 2, 0}}};
+  const Plan p = MustPlan(c, d);
+  EXPECT_EQ(Layouts(p),
+            "node-a/0: empty -> empty\n"
+            "node-b/0: empty -> 4g.47gb@0 1g.24gb@4 1g.24gb@6\n"
+            "node-b/1: empty -> 4g.47gb@0 1g.24gb@4 1g.24gb@6\n");
+  EXPECT_EQ(Figures(p.report),
+            "served 6/6 created 6 destroyed 0 gpus 2 nodes 1 free 8 usable 8");
+}
+
 TEST(PlanCluster, ProfileNoModelOffersIsUnmetWithReason) {
   Cluster c{{StoryNode("node-a", "", "")}};
   Demand d{{{"1g.5gb", 2, 0}, {"1g.12gb", 1, 0}}};

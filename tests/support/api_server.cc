@@ -46,6 +46,10 @@ constexpr ResourceInfo kResources[] = {
      "rbac.authorization.k8s.io/v1"},
     {"servicemonitors", "ServiceMonitor", true, "smon",
      "monitoring.coreos.com/v1"},
+    // The planner's Deployment and its namespaced RBAC (issue 8).
+    {"deployments", "Deployment", true, "deploy", "apps/v1"},
+    {"roles", "Role", true, "", "rbac.authorization.k8s.io/v1"},
+    {"rolebindings", "RoleBinding", true, "", "rbac.authorization.k8s.io/v1"},
     // --- end kinds of the Helm chart ---
 };
 

@@ -1,9 +1,10 @@
 // ApiServer: an in-memory stand-in for kube-apiserver, for tests and the
 // demo. Serves plain HTTP on 127.0.0.1 only: the core/v1 resources nodes,
 // pods, configmaps, events and namespaces, and (stored as sent, for the Helm
-// chart's objects) serviceaccounts, services, apps/v1 daemonsets,
-// rbac.authorization.k8s.io/v1 clusterroles and clusterrolebindings and
-// monitoring.coreos.com/v1 servicemonitors, with a global resourceVersion,
+// chart's objects) serviceaccounts, services, apps/v1 daemonsets and
+// deployments, rbac.authorization.k8s.io/v1 clusterroles,
+// clusterrolebindings, roles and rolebindings and monitoring.coreos.com/v1
+// servicemonitors, with a global resourceVersion,
 // optimistic concurrency (409 on a stale metadata.resourceVersion), watch
 // (chunked JSON lines, bookmarks, 410 for a compacted resourceVersion),
 // JSON merge / strategic merge / JSON patch, label and field selectors, Table

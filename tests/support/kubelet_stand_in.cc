@@ -41,6 +41,36 @@ class KubeletStandIn::Registration final
   KubeletStandIn& kubelet_;
 };
 
+class KubeletStandIn::PodResourcesLister final
+    : public v1::PodResourcesLister::Service {
+ public:
+  explicit PodResourcesLister(KubeletStandIn& kubelet) : kubelet_(kubelet) {}
+  grpc::Status List(grpc::ServerContext*, const v1::ListPodResourcesRequest*,
+                    v1::ListPodResourcesResponse* response) override {
+    absl::MutexLock lock(&kubelet_.mu_);
+    for (const PodDevices& a : kubelet_.pod_devices_) {
+      v1::PodResources* pod = nullptr;
+      for (v1::PodResources& p : *response->mutable_pod_resources()) {
+        if (p.namespace_() == a.pod_namespace && p.name() == a.pod) pod = &p;
+      }
+      if (pod == nullptr) {
+        pod = response->add_pod_resources();
+        pod->set_namespace_(a.pod_namespace);
+        pod->set_name(a.pod);
+      }
+      v1::ContainerResources* container = pod->add_containers();
+      container->set_name(a.container);
+      v1::ContainerDevices* devices = container->add_devices();
+      devices->set_resource_name(a.resource);
+      for (const std::string& id : a.device_ids) devices->add_device_ids(id);
+    }
+    return grpc::Status::OK;
+  }
+
+ private:
+  KubeletStandIn& kubelet_;
+};
+
 KubeletStandIn::KubeletStandIn(std::string dir)
     : dir_(std::move(dir)), service_(std::make_unique<Registration>(*this)) {}
 
@@ -51,7 +81,35 @@ absl::StatusOr<std::unique_ptr<KubeletStandIn>> KubeletStandIn::Start(
   return k;
 }
 
-KubeletStandIn::~KubeletStandIn() { Shutdown(); }
+KubeletStandIn::~KubeletStandIn() {
+  if (pod_resources_server_ != nullptr) {
+    pod_resources_server_->Shutdown(In(absl::Seconds(1)));
+    pod_resources_server_->Wait();
+  }
+  Shutdown();
+}
+
+absl::Status KubeletStandIn::ServePodResources(const std::string& socket) {
+  std::error_code ec;
+  std::filesystem::create_directories(
+      std::filesystem::path(socket).parent_path(), ec);
+  std::filesystem::remove(socket, ec);
+  pod_resources_ = std::make_unique<PodResourcesLister>(*this);
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(absl::StrCat("unix:", socket),
+                           grpc::InsecureServerCredentials());
+  builder.RegisterService(pod_resources_.get());
+  pod_resources_server_ = builder.BuildAndStart();
+  if (pod_resources_server_ == nullptr) {
+    return absl::UnavailableError(absl::StrCat("cannot serve ", socket));
+  }
+  return absl::OkStatus();
+}
+
+void KubeletStandIn::SetPodDevices(std::vector<PodDevices> assignments) {
+  absl::MutexLock lock(&mu_);
+  pod_devices_ = std::move(assignments);
+}
 
 absl::Status KubeletStandIn::Serve() {
   std::error_code ec;

@@ -6,6 +6,9 @@
 // earlier plugin of the same resource; Restart is a kubelet restart
 // (streams cut, sockets deleted, a new kubelet.sock). Allocate and
 // GetPreferredAllocation call the registered plugin as the kubelet would.
+// ServePodResources serves the PodResources API v1 (List) on a socket of its
+// own, answering with the assignments SetPodDevices set; it survives
+// Restart.
 //
 // Thread-safe; every wait is bounded by its timeout.
 #ifndef MIGCTL_TESTS_SUPPORT_KUBELET_STAND_IN_H_
@@ -25,6 +28,7 @@
 #include "absl/time/time.h"
 #include "deviceplugin/v1beta1/api.grpc.pb.h"
 #include "grpcpp/server.h"
+#include "podresources/v1/api.grpc.pb.h"
 
 namespace migctl::testing {
 
@@ -61,8 +65,23 @@ class KubeletStandIn {
       const std::string& resource, const std::vector<std::string>& available,
       const std::vector<std::string>& must_include, int size);
 
+  // Devices of one resource the kubelet assigned to one container.
+  struct PodDevices {
+    std::string pod_namespace;
+    std::string pod;
+    std::string container;
+    std::string resource;
+    std::vector<std::string> device_ids;
+  };
+  // Serves PodResourcesLister on `socket` (the kubelet's
+  // pod-resources/kubelet.sock) until destruction.
+  absl::Status ServePodResources(const std::string& socket);
+  // What List answers from now on, in this order.
+  void SetPodDevices(std::vector<PodDevices> assignments);
+
  private:
   class Registration;
+  class PodResourcesLister;
   struct Endpoint {
     v1beta1::RegisterRequest request;
     std::unique_ptr<v1beta1::DevicePlugin::Stub> stub;
@@ -83,6 +102,8 @@ class KubeletStandIn {
   const std::string dir_;
   std::unique_ptr<Registration> service_;
   std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<PodResourcesLister> pod_resources_;
+  std::unique_ptr<grpc::Server> pod_resources_server_;
 
   absl::Mutex mu_;
   absl::CondVar changed_;
@@ -90,6 +111,7 @@ class KubeletStandIn {
       ABSL_GUARDED_BY(mu_);
   std::vector<std::shared_ptr<Endpoint>> retired_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, int> registrations_ ABSL_GUARDED_BY(mu_);
+  std::vector<PodDevices> pod_devices_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace migctl::testing

@@ -1,0 +1,202 @@
+// Tests of the kubelet PodResources client (deviceplugin/pod_resources.h)
+// against the kubelet stand-in, and of the agent's layout annotation marking
+// instances assigned to pods busy.
+#include "deviceplugin/pod_resources.h"
+
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <stop_token>
+#include <thread>
+
+#include "agent/agent.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "mig/catalogue.h"
+#include "planner/layout_annotation.h"
+#include "simulated_cluster.h"
+#include "support/kubelet_stand_in.h"
+
+namespace migctl::agent {
+namespace {
+
+using deviceplugin::ListPodDevices;
+using deviceplugin::PodsByDevice;
+using ::testing::ElementsAre;
+using ::testing::StartsWith;
+using PodDevices = testing::KubeletStandIn::PodDevices;
+
+class PodResourcesTest : public SimulatedClusterTest {
+ protected:
+  void SetUp() override {
+    SimulatedClusterTest::SetUp();
+    absl::StatusOr<std::unique_ptr<testing::KubeletStandIn>> k =
+        testing::KubeletStandIn::Start((dir_ / "dp").string());
+    ASSERT_TRUE(k.ok()) << k.status();
+    kubelet_ = *std::move(k);
+    socket_ = (dir_ / "pr" / "kubelet.sock").string();
+    ASSERT_TRUE(kubelet_->ServePodResources(socket_).ok());
+  }
+  void TearDown() override {
+    kubelet_.reset();
+    SimulatedClusterTest::TearDown();
+  }
+
+  // GPU 0 in MIG mode with two 1g.12gb instances (GI at slices 0 and 1);
+  // returns their MIG device UUIDs.
+  std::vector<std::string> TwoInstances() {
+    EXPECT_EQ(*nvml_->SetMigMode(0, true), nvml::Return::kSuccess);
+    const mig::GpuInstanceProfile* p =
+        mig::FindModel("H100-NVL")->FindProfileByName("1g.12gb");
+    for (int n = 0; n < 2; ++n) {
+      absl::StatusOr<nvml::GpuInstance> gi =
+          nvml_->CreateGpuInstance(0, p->id, std::nullopt);
+      EXPECT_TRUE(gi.ok()) << gi.status();
+      EXPECT_TRUE(
+          nvml_->CreateComputeInstance(0, gi->id, p->FullComputeProfile()->id)
+              .ok());
+    }
+    absl::StatusOr<std::vector<nvml::MigDevice>> devices =
+        nvml_->ListMigDevices(0);
+    EXPECT_TRUE(devices.ok()) << devices.status();
+    std::vector<std::string> uuids;
+    for (const nvml::MigDevice& d : *devices) {
+      uuids.push_back(d.uuid);
+    }
+    return uuids;
+  }
+
+  nlohmann::json Layout() {
+    return nlohmann::json::parse(Annotation(std::string(kLayoutAnnotation)));
+  }
+
+  std::unique_ptr<testing::KubeletStandIn> kubelet_;
+  std::string socket_;
+};
+
+TEST_F(PodResourcesTest, ClientListsGpuAndMigDevicesByPod) {
+  kubelet_->SetPodDevices({
+      {"ml", "infer-0", "main", "nvidia.com/mig-1g.12gb", {"MIG-a"}},
+      {"ml", "infer-0", "side", "nvidia.com/mig-1g.12gb", {"MIG-a", "MIG-b"}},
+      {"default", "b", "main", "nvidia.com/mig-1g.12gb", {"MIG-b"}},
+      {"ml", "train-0", "main", "nvidia.com/gpu", {"GPU-x"}},
+      {"ml", "fpga", "main", "example.com/fpga", {"FPGA-1"}},
+  });
+  absl::StatusOr<PodsByDevice> pods = ListPodDevices(socket_, absl::Seconds(5));
+  ASSERT_TRUE(pods.ok()) << pods.status();
+  EXPECT_EQ(*pods, (PodsByDevice{{"MIG-a", {"ml/infer-0"}},
+                                 {"MIG-b", {"default/b", "ml/infer-0"}},
+                                 {"GPU-x", {"ml/train-0"}}}));
+}
+
+TEST_F(PodResourcesTest, ClientWithNoAssignmentsListsNothing) {
+  absl::StatusOr<PodsByDevice> pods = ListPodDevices(socket_, absl::Seconds(5));
+  ASSERT_TRUE(pods.ok()) << pods.status();
+  EXPECT_EQ(*pods, PodsByDevice{});
+}
+
+TEST_F(PodResourcesTest, ClientErrorsNameTheSocket) {
+  const std::string missing = (dir_ / "none.sock").string();
+  absl::StatusOr<PodsByDevice> pods = ListPodDevices(missing, absl::Seconds(5));
+  EXPECT_EQ(pods.status(), absl::UnavailableError(
+                               "no kubelet PodResources socket at " + missing));
+  // A file that nothing serves on.
+  const std::string dead = (dir_ / "dead.sock").string();
+  std::ofstream(dead) << "";
+  pods = ListPodDevices(dead, absl::Milliseconds(500));
+  ASSERT_FALSE(pods.ok());
+  EXPECT_THAT(std::string(pods.status().message()),
+              StartsWith("kubelet PodResources List on " + dead + ": "));
+}
+
+TEST_F(PodResourcesTest, AssignedInstanceWithNoProcessIsBusyWithItsPods) {
+  std::vector<std::string> mig = TwoInstances();
+  ASSERT_EQ(mig.size(), 2u);
+  const std::string gpu1 = nvml_->GetDevice(1)->uuid;
+  kubelet_->SetPodDevices({
+      {"ml", "infer-0", "main", "nvidia.com/mig-1g.12gb", {mig[1]}},
+      {"ml", "infer-1", "main", "nvidia.com/mig-1g.12gb", {mig[1]}},
+      {"ml", "train-0", "main", "nvidia.com/gpu", {gpu1}},
+  });
+  options_.pod_devices = [this] {
+    return ListPodDevices(socket_, absl::Seconds(5));
+  };
+  Agent agent(*nvml_, *client_, options_);
+  ASSERT_TRUE(agent.PublishLabels().ok());
+
+  nlohmann::json layout = Layout();
+  EXPECT_EQ(layout["gpus"][0]["gpu_instances"], nlohmann::json::parse(R"([
+      {"profile": "1g.12gb", "start": 0, "size": 1, "busy": false,
+       "pods": []},
+      {"profile": "1g.12gb", "start": 1, "size": 1, "busy": true,
+       "pods": ["ml/infer-0", "ml/infer-1"]}])"));
+  EXPECT_FALSE(layout["gpus"][0].contains("pods"));
+  EXPECT_EQ(layout["gpus"][1]["pods"],
+            nlohmann::json::parse(R"(["ml/train-0"])"));
+
+  // The planner reads the same: the assigned instance is busy.
+  absl::StatusOr<std::vector<planner::Gpu>> gpus =
+      planner::ParseLayoutAnnotation(layout.dump(), "node gpu-node-1");
+  ASSERT_TRUE(gpus.ok()) << gpus.status();
+  ASSERT_EQ((*gpus)[0].instances.size(), 2u);
+  EXPECT_FALSE((*gpus)[0].instances[0].busy());
+  EXPECT_THAT((*gpus)[0].instances[1].pods,
+              ElementsAre("ml/infer-0", "ml/infer-1"));
+  EXPECT_THAT((*gpus)[1].pods, ElementsAre("ml/train-0"));
+}
+
+TEST_F(PodResourcesTest, MissingSocketFallsBackToProcessesOnly) {
+  TwoInstances();
+  const std::string missing = (dir_ / "none.sock").string();
+  int calls = 0;
+  options_.pod_devices = [&] {
+    ++calls;
+    return ListPodDevices(missing, absl::Seconds(5));
+  };
+  Agent agent(*nvml_, *client_, options_);
+  ASSERT_TRUE(agent.PublishLabels().ok());
+  ASSERT_TRUE(agent.PublishLabels().ok());
+  EXPECT_EQ(calls, 2);
+  EXPECT_EQ(Layout()["gpus"][0]["gpu_instances"], nlohmann::json::parse(R"([
+      {"profile": "1g.12gb", "start": 0, "size": 1, "busy": false,
+       "pods": []},
+      {"profile": "1g.12gb", "start": 1, "size": 1, "busy": false,
+       "pods": []}])"));
+}
+
+TEST_F(PodResourcesTest, RunningAgentRepublishesWhenAssignmentsChange) {
+  std::vector<std::string> mig = TwoInstances();
+  options_.pod_devices = [this] {
+    return ListPodDevices(socket_, absl::Seconds(5));
+  };
+  options_.layout_refresh = absl::Milliseconds(100);
+  Agent agent(*nvml_, *client_, options_);
+  std::stop_source stop;
+  std::thread run([&] { ASSERT_TRUE(agent.Run(stop.get_token()).ok()); });
+  auto busy0 = [&]() -> std::optional<bool> {
+    std::string v = Annotation(std::string(kLayoutAnnotation));
+    if (v.empty()) return std::nullopt;
+    return nlohmann::json::parse(v)["gpus"][0]["gpu_instances"][0]["busy"]
+        .get<bool>();
+  };
+  auto wait_for = [&](bool want) {
+    const absl::Time deadline = absl::Now() + absl::Seconds(20);
+    while (busy0() != want && absl::Now() < deadline) {
+      absl::SleepFor(absl::Milliseconds(20));
+    }
+    return busy0();
+  };
+  EXPECT_EQ(wait_for(false), false);
+  kubelet_->SetPodDevices(
+      {{"ml", "infer-0", "main", "nvidia.com/mig-1g.12gb", {mig[0]}}});
+  EXPECT_EQ(wait_for(true), true);
+  EXPECT_EQ(Layout()["gpus"][0]["gpu_instances"][0]["pods"],
+            nlohmann::json::parse(R"(["ml/infer-0"])"));
+  kubelet_->SetPodDevices({});
+  EXPECT_EQ(wait_for(false), false);
+  stop.request_stop();
+  run.join();
+}
+
+}  // namespace
+}  // namespace migctl::agent
