@@ -100,13 +100,16 @@ void Agent::OnApplyProgress(const reconcile::ApplyProgress& p) {
 Agent::~Agent() = default;
 
 absl::Status Agent::PublishLabels() {
-  ASSIGN_OR_RETURN(
-      labels::Labels desired,
-      labels::NodeLabels(nvml_, options_.collect, options_.labels));
-  ASSIGN_OR_RETURN(nlohmann::json node, client_.GetNode(options_.node_name));
-  ASSIGN_OR_RETURN(kube::NodeMetadata meta, kube::ReadNodeMetadata(node));
-  labels::Labels current(meta.labels.begin(), meta.labels.end());
-  nlohmann::json patch = labels::LabelMergePatch(current, desired);
+  nlohmann::json patch = nlohmann::json::object();
+  if (options_.publish_labels) {
+    ASSIGN_OR_RETURN(
+        labels::Labels desired,
+        labels::NodeLabels(nvml_, options_.collect, options_.labels));
+    ASSIGN_OR_RETURN(nlohmann::json node, client_.GetNode(options_.node_name));
+    ASSIGN_OR_RETURN(kube::NodeMetadata meta, kube::ReadNodeMetadata(node));
+    labels::Labels current(meta.labels.begin(), meta.labels.end());
+    patch = labels::LabelMergePatch(current, desired);
+  }
   ASSIGN_OR_RETURN(std::string layout, LayoutAnnotation(nvml_, PodDevices()));
   patch["metadata"]["annotations"][std::string(kLayoutAnnotation)] = layout;
   absl::MutexLock lock(&layout_mu_);
@@ -267,7 +270,9 @@ absl::Status Agent::Run(std::stop_token stop) {
     http_thread = std::jthread([&http] { http->listen_after_bind(); });
   }
 
-  if (options_.publish_labels) {
+  // The layout annotation is what an observer is for.
+  const bool publish = options_.publish_labels || options_.observe_only;
+  if (publish) {
     if (absl::Status s = PublishLabels(); !s.ok()) {
       spdlog::warn("publishing labels failed: {}", s.message());
     }
@@ -301,14 +306,15 @@ absl::Status Agent::Run(std::stop_token stop) {
       wanted = wanted_;
     }
     if (stop.stop_requested()) break;
-    if (options_.publish_labels && absl::Now() >= refresh_at) {
+    if (publish && absl::Now() >= refresh_at) {
       refresh_at = absl::Now() + options_.layout_refresh;
       if (absl::Status s = RefreshLayout(); !s.ok()) {
         spdlog::warn("refreshing the layout annotation failed: {}",
                      s.message());
       }
     }
-    if (!wanted) continue;  // no config label: nothing to do
+    // No config label, or another applier owns it: nothing to do.
+    if (!wanted || options_.observe_only) continue;
     const std::vector<std::optional<absl::Time>> config_times =
         ConfigFileTimes(options_.reconfigure.config_paths);
     const bool changed = wanted != handled;

@@ -44,6 +44,10 @@ struct AgentOptions {
   labels::CollectOptions collect;
   labels::LabelOptions labels;
   bool publish_labels = true;
+  // Apply nothing: leave nvidia.com/mig.config to another applier (NVIDIA's
+  // mig-manager) and only publish the layout annotation (for `migctl
+  // planner`), the GPU labels unless !publish_labels, and the status page.
+  bool observe_only = false;
   int health_port = -1;  // -1: no HTTP server; 0: any free port
   absl::Duration retry_initial = absl::Seconds(10);
   absl::Duration retry_max = absl::Minutes(5);

@@ -39,6 +39,7 @@ struct AgentFlags {
   std::string journal;
   int health_port = 8080;
   bool no_labels = false;
+  bool observe_only = false;
   bool device_plugin = true;
   std::string socket_dir = std::string(deviceplugin::kDefaultSocketDir);
   int device_plugin_poll_ms = 1000;
@@ -71,6 +72,7 @@ absl::Status RunAgent(Context& ctx, const AgentFlags& f) {
   options.node_name = f.node;
   options.health_port = f.health_port;
   options.publish_labels = !f.no_labels;
+  options.observe_only = f.observe_only;
   if (!f.pod_resources_socket.empty()) {
     options.pod_devices = [socket = f.pod_resources_socket] {
       return deviceplugin::ListPodDevices(socket, absl::Seconds(2));
@@ -218,6 +220,12 @@ void AddAgentCommands(CLI::App& app, Context& ctx) {
                   "(-1: none)")
       ->capture_default_str();
   cmd->add_flag("--no-labels", f->no_labels, "Do not publish GPU labels");
+  cmd->add_flag(
+      "--observe-only", f->observe_only,
+      "Apply nothing (NVIDIA's mig-manager owns nvidia.com/mig.config): "
+      "only publish the layout annotation for `migctl planner`, the "
+      "GPU labels unless --no-labels, and the status page; use with "
+      "--no-device-plugin beside NVIDIA's device plugin");
   cmd->add_flag("--device-plugin,!--no-device-plugin", f->device_plugin,
                 "Run the kubelet device plugin in this process (default on); "
                 "it stops advertising the GPUs while they are reconfigured");

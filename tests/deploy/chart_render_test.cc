@@ -239,6 +239,7 @@ hostPaths: {driverRoot: /run/nvidia/driver}
 metrics: {serviceMonitor: {enabled: true, labels: {release: prom}}}
 agent:
   logLevel: debug
+  observeOnly: true
   image: {repository: registry.example/migctl, tag: "1.2.3"}
   tolerations: null
   nodeSelector: {nvidia.com/gpu.present: null, nvidia.com/mig.capable: "true"}
@@ -253,7 +254,7 @@ migManager: {gpuClients: {create: false, name: my-clients}}
   EXPECT_EQ(c["args"], json::parse(R"([
       "--verbose", "agent", "--health-port=8080",
       "--reboot-command=dbus-send --system --print-reply --dest=org.freedesktop.login1 /org/freedesktop/login1 org.freedesktop.login1.Manager.Reboot boolean:false",
-      "--no-device-plugin", "--no-labels"])"));
+      "--no-device-plugin", "--no-labels", "--observe-only"])"));
   EXPECT_FALSE(pod.contains("tolerations"));
   EXPECT_EQ(pod["nodeSelector"],
             json::parse(R"({"nvidia.com/mig.capable": "true"})"));
