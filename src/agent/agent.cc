@@ -19,19 +19,25 @@
 namespace migctl::agent {
 namespace {
 
-// The pods of GPU `gpu`'s GPU instances, by GI id: those of its MIG
-// devices, matched by UUID as the device plugin advertises them.
-std::map<int, std::vector<std::string>> InstancePods(
-    nvml::Nvml& nvml, int gpu, const deviceplugin::PodsByDevice& pods) {
-  std::map<int, std::vector<std::string>> out;
+// The pods of GPU `gpu` (by its UUID) and of its GPU instances (those of
+// their MIG devices), matched by UUID as the device plugin advertises them.
+reconcile::GpuPods PodsOnGpu(nvml::Nvml& nvml, int gpu,
+                             const deviceplugin::PodsByDevice& pods) {
+  reconcile::GpuPods out;
   if (pods.empty()) return out;
+  if (absl::StatusOr<nvml::DeviceInfo> device = nvml.GetDevice(gpu);
+      device.ok()) {
+    if (auto it = pods.find(device->uuid); it != pods.end()) {
+      out.whole_gpu = it->second;
+    }
+  }
   absl::StatusOr<std::vector<nvml::MigDevice>> devices =
       nvml.ListMigDevices(gpu);
   if (!devices.ok()) return out;
   for (const nvml::MigDevice& d : *devices) {
     auto it = pods.find(d.uuid);
     if (it == pods.end()) continue;
-    std::vector<std::string>& gi = out[d.gi_id];
+    std::vector<std::string>& gi = out.instances[d.gi_id];
     gi.insert(gi.end(), it->second.begin(), it->second.end());
     std::sort(gi.begin(), gi.end());
     gi.erase(std::unique(gi.begin(), gi.end()), gi.end());
@@ -48,11 +54,10 @@ absl::StatusOr<std::string> LayoutAnnotation(
   for (int gpu = 0; gpu < count; ++gpu) {
     absl::StatusOr<reconcile::GpuState> s = reconcile::ReadGpuState(nvml, gpu);
     if (!s.ok()) continue;  // not a MIG GPU migctl knows
-    std::map<int, std::vector<std::string>> gi_pods =
-        InstancePods(nvml, gpu, pods);
+    reconcile::GpuPods on_gpu = PodsOnGpu(nvml, gpu, pods);
     nlohmann::json gis = nlohmann::json::array();
     for (const reconcile::InstanceState& i : s->instances) {
-      const std::vector<std::string>& on = gi_pods[i.gi.id];
+      const std::vector<std::string>& on = on_gpu.instances[i.gi.id];
       gis.push_back(
           {{"profile", s->model->FindProfileById(i.gi.profile_id)->name},
            {"start", i.gi.placement.start},
@@ -66,9 +71,7 @@ absl::StatusOr<std::string> LayoutAnnotation(
                             {"mig_enabled", s->mode.current},
                             {"gpu_instances", gis}};
     // A whole GPU assigned as nvidia.com/gpu (strategy none).
-    if (auto it = pods.find(s->device.uuid); it != pods.end()) {
-      entry["pods"] = it->second;
-    }
+    if (!on_gpu.whole_gpu.empty()) entry["pods"] = on_gpu.whole_gpu;
     gpus.push_back(std::move(entry));
   }
   return nlohmann::json{{"gpus", gpus}}.dump();
@@ -80,6 +83,14 @@ Agent::Agent(nvml::Nvml& nvml, kube::Client& client, AgentOptions options)
     : nvml_(nvml), client_(client), options_(std::move(options)) {
   if (options_.publish_labels && !options_.reconfigure.publish_labels) {
     options_.reconfigure.publish_labels = [this] { return PublishLabels(); };
+  }
+  // What the kubelet assigned to pods is busy: applying never destroys
+  // such an instance, nor changes the MIG mode of such a GPU, even while
+  // the pod runs no process.
+  if (options_.pod_devices && !options_.reconfigure.apply.plan.pods) {
+    options_.reconfigure.apply.plan.pods = [this](int gpu) {
+      return PodsOnGpu(nvml_, gpu, PodDevices());
+    };
   }
   if (!options_.reconfigure.apply.progress) {
     options_.reconfigure.apply.progress =

@@ -53,8 +53,10 @@ struct AgentOptions {
   absl::Duration retry_max = absl::Minutes(5);
   absl::Duration config_poll = absl::Seconds(5);
   // The pods the kubelet assigned each device to
-  // (deviceplugin::ListPodDevices). Unset, or failing (logged once): an
-  // instance is busy only while NVML shows processes on it.
+  // (deviceplugin::ListPodDevices): such instances are busy in the layout
+  // annotation and are never destroyed by a reconfiguration. Unset, or
+  // failing (logged once): an instance is busy only while NVML shows
+  // processes on it.
   std::function<absl::StatusOr<deviceplugin::PodsByDevice>()> pod_devices;
   absl::Duration layout_refresh = absl::Seconds(30);
 };

@@ -247,7 +247,8 @@ void AddAgentCommands(CLI::App& app, Context& ctx) {
       ->capture_default_str();
   cmd->add_option("--pod-resources-socket", f->pod_resources_socket,
                   "The kubelet's PodResources API socket: a GPU instance "
-                  "assigned to a pod is published busy, with its pods, in "
+                  "assigned to a pod is busy, never destroyed by a "
+                  "reconfiguration, and published with its pods in "
                   "migctl.dev/mig.layout (\"\": only instances with "
                   "processes are busy)")
       ->capture_default_str();

@@ -37,11 +37,24 @@ std::string DevicesOf(const config::MigConfigEntry& e) {
   return e.all_devices ? "all" : GoList(e.devices);
 }
 
-absl::StatusOr<std::vector<GpuState>> ReadNode(nvml::Nvml& nvml) {
+// Every GPU's state, with the pods of its instances when `options` can
+// tell them.
+absl::StatusOr<std::vector<GpuState>> ReadNode(nvml::Nvml& nvml,
+                                               const PlanOptions& options) {
   ASSIGN_OR_RETURN(int count, nvml.DeviceCount());
   std::vector<GpuState> states;
   for (int gpu = 0; gpu < count; ++gpu) {
     ASSIGN_OR_RETURN(GpuState s, ReadGpuState(nvml, gpu));
+    if (options.pods) {
+      GpuPods pods = options.pods(gpu);
+      s.pods = std::move(pods.whole_gpu);
+      for (InstanceState& i : s.instances) {
+        if (auto it = pods.instances.find(i.gi.id);
+            it != pods.instances.end()) {
+          i.pods = it->second;
+        }
+      }
+    }
     states.push_back(std::move(s));
   }
   return states;
@@ -114,7 +127,7 @@ absl::StatusOr<NodePlan> PlanNode(nvml::Nvml& nvml,
         absl::StrCat("no MIG config named \"", name,
                      "\"; the file has: ", absl::StrJoin(names, ", ")));
   }
-  ASSIGN_OR_RETURN(std::vector<GpuState> states, ReadNode(nvml));
+  ASSIGN_OR_RETURN(std::vector<GpuState> states, ReadNode(nvml, options));
   GpuTargets targets;
   for (const GpuState& s : states) {
     absl::StatusOr<config::GpuTarget> target = config::SelectForGpu(
@@ -135,7 +148,7 @@ absl::StatusOr<NodePlan> PlanTargets(nvml::Nvml& nvml,
                                      const GpuTargets& targets,
                                      absl::string_view label,
                                      const PlanOptions& options) {
-  ASSIGN_OR_RETURN(std::vector<GpuState> states, ReadNode(nvml));
+  ASSIGN_OR_RETURN(std::vector<GpuState> states, ReadNode(nvml, options));
   return PlanStates(states, targets, label, options);
 }
 
@@ -382,7 +395,7 @@ absl::Status AssertApplied(nvml::Nvml& nvml, const config::MigConfigFile& file,
 
 absl::StatusOr<config::MigConfigFile> ExportConfig(nvml::Nvml& nvml,
                                                    const std::string& name) {
-  ASSIGN_OR_RETURN(std::vector<GpuState> states, ReadNode(nvml));
+  ASSIGN_OR_RETURN(std::vector<GpuState> states, ReadNode(nvml, PlanOptions()));
   std::vector<config::MigConfigEntry> entries;
   for (const GpuState& s : states) {
     config::MigConfigEntry e;

@@ -38,7 +38,7 @@ absl::StatusOr<GpuState> ReadGpuState(nvml::Nvml& nvml, int gpu) {
     ASSIGN_OR_RETURN(std::vector<nvml::GpuInstance> gis,
                      nvml.ListGpuInstances(gpu));
     for (const nvml::GpuInstance& gi : gis) {
-      InstanceState instance{gi, {}, {}};
+      InstanceState instance{gi, {}, {}, {}};
       ASSIGN_OR_RETURN(instance.cis, nvml.ListComputeInstances(gpu, gi.id));
       for (const nvml::Process& p : state.processes) {
         if (p.gi_id == gi.id) instance.pids.push_back(p.pid);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <bit>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 
@@ -31,11 +32,27 @@ bool HasFullComputeInstance(const mig::GpuModel& model,
 
 std::string BusyReason(const GpuState& s, const InstanceState& i,
                        absl::string_view what) {
-  return absl::StrCat(
-      "GPU ", s.index, ": GPU instance ", i.gi.id, " (",
-      ProfileName(*s.model, i.gi.profile_id), " at ", At(i.gi.placement),
-      ") runs processes ", absl::StrJoin(i.pids, ", "), "; the target ", what,
-      ". Stop those processes, or choose a config that keeps it");
+  std::vector<std::string> holds;
+  std::vector<std::string> remedies;
+  if (!i.pids.empty()) {
+    holds.push_back(
+        absl::StrCat("runs processes ", absl::StrJoin(i.pids, ", ")));
+    remedies.push_back("stop those processes");
+  }
+  if (!i.pods.empty()) {
+    holds.push_back(absl::StrCat("is assigned to pod",
+                                 i.pods.size() == 1 ? " " : "s ",
+                                 absl::StrJoin(i.pods, ", ")));
+    remedies.push_back(i.pods.size() == 1 ? "delete that pod"
+                                          : "delete those pods");
+  }
+  std::string remedy = absl::StrJoin(remedies, " and ");
+  remedy[0] = absl::ascii_toupper(remedy[0]);
+  return absl::StrCat("GPU ", s.index, ": GPU instance ", i.gi.id, " (",
+                      ProfileName(*s.model, i.gi.profile_id), " at ",
+                      At(i.gi.placement), ") ", absl::StrJoin(holds, " and "),
+                      "; the target ", what, ". ", remedy,
+                      ", or choose a config that keeps it");
 }
 
 void DestroyInstance(const GpuState& s, const InstanceState& i,
@@ -200,6 +217,16 @@ absl::StatusOr<GpuPlan> PlanGpu(const GpuState& s,
   std::vector<Operation>& ops = plan.operations;
   const bool mode_change = s.mode.current != target.mig_enabled ||
                            s.mode.pending != target.mig_enabled;
+  if (mode_change && !s.pods.empty()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "GPU ", s.index, " is assigned whole (nvidia.com/gpu) to pod",
+        s.pods.size() == 1 ? " " : "s ", absl::StrJoin(s.pods, ", "),
+        "; the target ", target.mig_enabled ? "enables" : "disables",
+        " MIG mode, which takes the GPU away from ",
+        s.pods.size() == 1 ? "it" : "them", ". Delete ",
+        s.pods.size() == 1 ? "that pod" : "those pods",
+        ", or choose a config that leaves MIG mode as it is"));
+  }
 
   if (!target.mig_enabled) {
     for (const InstanceState& i : s.instances) {

@@ -5,12 +5,15 @@
 // target layout contains it at its placement) stays; among the largest such
 // sets the one needing the fewest compute-instance changes wins. New GPU
 // instances get explicit placements from mig::FitProfiles, so the target is
-// known to fit before anything is destroyed. A GPU instance with processes is
-// never destroyed: when the target needs that, planning fails and names the
-// instance, its profile and the PIDs. Pure: no I/O.
+// known to fit before anything is destroyed. A busy GPU instance (processes,
+// or a pod it is assigned to) is never destroyed: when the target needs
+// that, planning fails and names the instance, its profile, the PIDs and the
+// pods. Nor does the MIG mode of a GPU assigned whole to a pod change. Pure:
+// no I/O.
 #ifndef MIGCTL_RECONCILE_PLAN_H_
 #define MIGCTL_RECONCILE_PLAN_H_
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -63,6 +66,10 @@ struct PlanOptions {
   // PlanNode logs the config entries each GPU matches, as mig-parted does
   // ("Walking MigConfig for ..."); false for callers that plan only to show.
   bool log_entries = true;
+  // The pods assigned GPU `gpu` and its GPU instances (the agent asks the
+  // kubelet); PlanNode and PlanTargets fill GpuState::pods and
+  // InstanceState::pods from it. Unset: only processes make anything busy.
+  std::function<GpuPods(int gpu)> pods;
 };
 
 // FAILED_PRECONDITION when reaching the target would destroy or change a

@@ -1,6 +1,6 @@
 // Tests of the kubelet PodResources client (deviceplugin/pod_resources.h)
-// against the kubelet stand-in, and of the agent's layout annotation marking
-// instances assigned to pods busy.
+// against the kubelet stand-in, of the agent's layout annotation marking
+// instances assigned to pods busy, and of its reconfigurations keeping them.
 #include "deviceplugin/pod_resources.h"
 
 #include <filesystem>
@@ -194,6 +194,83 @@ TEST_F(PodResourcesTest, RunningAgentRepublishesWhenAssignmentsChange) {
             nlohmann::json::parse(R"(["ml/infer-0"])"));
   kubelet_->SetPodDevices({});
   EXPECT_EQ(wait_for(false), false);
+  stop.request_stop();
+  run.join();
+}
+
+TEST_F(PodResourcesTest, ReconfigurationKeepsWhatIsAssignedToPods) {
+  std::vector<std::string> mig = TwoInstances();
+  kubelet_->SetPodDevices(
+      {{"ml", "infer-0", "main", "nvidia.com/mig-1g.12gb", {mig[1]}}});
+  const std::string configs = (dir_ / "configs.yaml").string();
+  std::ofstream(configs) << R"(version: v1
+mig-configs:
+  gpu0-7g:
+    - devices: [0]
+      mig-enabled: true
+      mig-devices: {"7g.94gb": 1}
+  gpu0-7g-again:
+    - devices: [0]
+      mig-enabled: true
+      mig-devices: {"7g.94gb": 1}
+  gpu1-7g:
+    - devices: [1]
+      mig-enabled: true
+      mig-devices: {"7g.94gb": 1}
+)";
+  options_.reconfigure.config_paths = {configs};
+  options_.pod_devices = [this] {
+    return ListPodDevices(socket_, absl::Seconds(5));
+  };
+  Agent agent(*nvml_, *client_, options_);
+  std::stop_source stop;
+  std::thread run([&] { ASSERT_TRUE(agent.Run(stop.get_token()).ok()); });
+  auto relabel = [&](const std::string& config) {
+    ASSERT_TRUE(
+        client_
+            ->PatchNodeLabels("gpu-node-1", {{"nvidia.com/mig.config", config}})
+            .ok());
+  };
+
+  // The pod's instance runs no process, yet the change is refused.
+  relabel("gpu0-7g");
+  EXPECT_EQ(WaitForState("failed"), "failed");
+  EXPECT_EQ(Annotation("migctl.dev/mig.config.failure"),
+            "GPU 0: GPU instance 12 (1g.12gb at {1}:1) is assigned to pod "
+            "ml/infer-0; the target has no 1g.12gb. Delete that pod, or "
+            "choose a config that keeps it");
+  absl::StatusOr<std::vector<nvml::MigDevice>> devices =
+      nvml_->ListMigDevices(0);
+  ASSERT_TRUE(devices.ok()) << devices.status();
+  ASSERT_EQ(devices->size(), 2u);
+  EXPECT_EQ((*devices)[1].uuid, mig[1]);
+
+  // Once the pod is gone, the same change goes through.
+  kubelet_->SetPodDevices({});
+  relabel("gpu0-7g-again");
+  EXPECT_EQ(WaitForState("success"), "success");
+  absl::StatusOr<std::vector<nvml::GpuInstance>> gis =
+      nvml_->ListGpuInstances(0);
+  ASSERT_TRUE(gis.ok()) << gis.status();
+  ASSERT_EQ(gis->size(), 1u);
+  EXPECT_EQ(
+      mig::FindModel("H100-NVL")->FindProfileById((*gis)[0].profile_id)->name,
+      "7g.94gb");
+
+  // A GPU assigned whole to a pod keeps its MIG mode.
+  kubelet_->SetPodDevices({{"ml",
+                            "train-0",
+                            "main",
+                            "nvidia.com/gpu",
+                            {nvml_->GetDevice(1)->uuid}}});
+  relabel("gpu1-7g");
+  EXPECT_EQ(WaitForState("failed"), "failed");
+  EXPECT_EQ(Annotation("migctl.dev/mig.config.failure"),
+            "GPU 1 is assigned whole (nvidia.com/gpu) to pod ml/train-0; the "
+            "target enables MIG mode, which takes the GPU away from it. "
+            "Delete that pod, or choose a config that leaves MIG mode as it "
+            "is");
+  EXPECT_EQ(*nvml_->GetMigMode(1), (nvml::MigMode{false, false}));
   stop.request_stop();
   run.join();
 }

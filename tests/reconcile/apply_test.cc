@@ -141,6 +141,32 @@ TEST(ApplyTest, BusyInstanceStopsTheApplyBeforeAnyChange) {
   EXPECT_EQ(node->Snapshot()->mutating_calls, calls);
 }
 
+TEST(ApplyTest, InstanceAssignedToAPodStopsTheApplyBeforeAnyChange) {
+  auto node = Node({"A100-SXM4-40GB"});
+  config::MigConfigFile f = Parse(kTransitions);
+  ASSERT_TRUE(Apply(*node, f, "all-1g").ok());
+  const int gi = node->ListGpuInstances(0)->front().id;
+  ApplyOptions options;
+  options.plan.pods = [&](int gpu) {
+    GpuPods pods;
+    if (gpu == 0) pods.instances[gi] = {"ml/infer-0"};
+    return pods;
+  };
+  const uint64_t calls = node->Snapshot()->mutating_calls;
+  auto result = reconcile::Apply(*node, f, "all-3g", options);
+  EXPECT_EQ(result.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(result.status().message(),
+            "GPU 0: GPU instance 7 (1g.5gb at {4}:1) is assigned to pod "
+            "ml/infer-0; the target has no 1g.5gb. Delete that pod, or choose "
+            "a config that keeps it");
+  EXPECT_EQ(node->Snapshot()->mutating_calls, calls);
+
+  // The same apply without the pod goes through.
+  options.plan.pods = [](int) { return GpuPods(); };
+  ASSERT_TRUE(reconcile::Apply(*node, f, "all-3g", options).ok());
+  EXPECT_GT(node->Snapshot()->mutating_calls, calls);
+}
+
 TEST(ApplyTest, ModeChangeOnABusyGpuIsReportedPending) {
   auto node = Node({"H100-NVL"});
   ASSERT_TRUE(

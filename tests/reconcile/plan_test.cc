@@ -121,6 +121,45 @@ TEST(PlanTest, BusyInstanceIsNeverDestroyed) {
             "Stop those processes, or choose a config that keeps it");
 }
 
+TEST(PlanTest, InstanceAssignedToPodsIsNeverDestroyed) {
+  GpuState s = StateWith(Nvl(), {{15, {0, 2}}, {19, {2, 1}}});
+  s.instances[1].pods = {"ml/infer-0", "ml/infer-1"};
+  auto plan = PlanGpu(s, Target({{15, 1}}));
+  EXPECT_EQ(plan.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(plan.status().message(),
+            "GPU 0: GPU instance 101 (1g.12gb at {2}:1) is assigned to pods "
+            "ml/infer-0, ml/infer-1; the target has no 1g.12gb. Delete those "
+            "pods, or choose a config that keeps it");
+  s.instances[1].pids = {7};
+  s.instances[1].pods = {"ml/infer-0"};
+  auto both = PlanGpu(s, Target({}, false));
+  EXPECT_EQ(both.status().message(),
+            "GPU 0: GPU instance 101 (1g.12gb at {2}:1) runs processes 7 and "
+            "is assigned to pod ml/infer-0; the target disables MIG mode, "
+            "which needs it destroyed. Stop those processes and delete that "
+            "pod, or choose a config that keeps it");
+  // Kept where the target allows it, like a busy one.
+  auto keep = PlanGpu(s, Target({{19, 3}}));
+  ASSERT_TRUE(keep.ok()) << keep.status();
+  ASSERT_EQ(keep->kept.size(), 1u);
+  EXPECT_EQ(keep->kept[0].id, 101);
+}
+
+TEST(PlanTest, MigModeOfAGpuAssignedWholeToAPodNeverChanges) {
+  GpuState s = StateWith(Nvl(), {});
+  s.mode = {false, false};
+  s.pods = {"ml/train-0"};
+  auto plan = PlanGpu(s, Target({{19, 7}}));
+  EXPECT_EQ(plan.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(plan.status().message(),
+            "GPU 0 is assigned whole (nvidia.com/gpu) to pod ml/train-0; the "
+            "target enables MIG mode, which takes the GPU away from it. Delete "
+            "that pod, or choose a config that leaves MIG mode as it is");
+  auto stay = PlanGpu(s, Target({}, false));
+  ASSERT_TRUE(stay.ok()) << stay.status();
+  EXPECT_TRUE(stay->already_applied());
+}
+
 TEST(PlanTest, BusyInstanceInTheWayOfTheLayoutIsRefused) {
   // A busy 1g.12gb at {1} blocks both 3g.47gb placements... only {0}:4.
   GpuState s = StateWith(Nvl(), {{19, {1, 1}}});
