@@ -1,13 +1,14 @@
 // The agent's reading of malformed Node objects (the inputs of
 // fuzz/regressions/node_object/): the status board ignores them, keeping
 // what the last well-formed Node said, and nothing throws.
-#include <filesystem>
-#include <fstream>
-#include <sstream>
+
+#include <map>
+#include <string>
 
 #include "agent/status_board.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
+#include "support/fuzz_regressions.h"
 
 namespace migctl::agent {
 namespace {
@@ -18,21 +19,15 @@ TEST(MalformedNodeTest, StatusBoardKeepsTheLastWellFormedNode) {
       "name": "gpu-node-1",
       "labels": {"nvidia.com/mig.config": "custom-mig"},
       "annotations": {"migctl.dev/mig.config.failure": "boom"}}})"));
-  const std::filesystem::path dir =
-      std::filesystem::path(MIGCTL_SOURCE_DIR) / "fuzz/regressions/node_object";
-  int seen = 0;
-  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
-    SCOPED_TRACE(entry.path().filename().string());
-    std::ifstream in(entry.path());
-    std::stringstream text;
-    text << in.rdbuf();
-    const nlohmann::json node =
-        nlohmann::json::parse(text.str(), nullptr, false);
+  const std::map<std::string, std::string> inputs =
+      testing::FuzzRegressions("node_object");
+  for (const auto& [name, text] : inputs) {
+    SCOPED_TRACE(name);
+    const nlohmann::json node = nlohmann::json::parse(text, nullptr, false);
     ASSERT_FALSE(node.is_discarded());
     EXPECT_NO_THROW(board.ObserveNode(node));
-    ++seen;
   }
-  EXPECT_EQ(seen, 5);
+  EXPECT_EQ(inputs.size(), 5u);
   NodeStatus s = board.Snapshot();
   EXPECT_EQ(s.config_label, "custom-mig");
   EXPECT_EQ(s.failure, "boom");

@@ -1,9 +1,11 @@
 // Inputs the mig_config fuzzer found (fuzz/regressions/mig_config/): each is
 // refused with an error naming the problem and its position, or parses and
 // writes back to a document that parses equal.
-#include <filesystem>
-#include <fstream>
-#include <sstream>
+
+#include "support/fuzz_regressions.h"
+
+#include <map>
+#include <string>
 
 #include "config/mig_config.h"
 #include "config/yaml_support.h"
@@ -13,13 +15,11 @@ namespace migctl::config {
 namespace {
 
 TEST(MigConfigFuzzRegressionsTest, ConfigNameThatIsNotUtf8IsRefused) {
-  const std::string path =
-      std::string(MIGCTL_SOURCE_DIR) +
-      "/fuzz/regressions/mig_config/config-name-not-utf8.yaml";
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  absl::StatusOr<MigConfigFile> parsed = ParseMigConfig(text.str(), "f.yaml");
+  const std::map<std::string, std::string> inputs =
+      testing::FuzzRegressions("mig_config");
+  ASSERT_TRUE(inputs.contains("config-name-not-utf8.yaml"));
+  absl::StatusOr<MigConfigFile> parsed =
+      ParseMigConfig(inputs.at("config-name-not-utf8.yaml"), "f.yaml");
   EXPECT_EQ(parsed.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(
       parsed.status().message(),

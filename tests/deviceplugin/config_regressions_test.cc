@@ -2,14 +2,12 @@
 // target's invariants (fuzz/regressions/device_plugin_config/): each is
 // refused with an error naming the file, line and field, and leaves the
 // config as it was.
-#include <filesystem>
-#include <fstream>
 #include <map>
-#include <sstream>
 #include <string>
 
 #include "deviceplugin/config.h"
 #include "gtest/gtest.h"
+#include "support/fuzz_regressions.h"
 
 namespace migctl::deviceplugin {
 namespace {
@@ -24,24 +22,18 @@ TEST(DevicePluginConfigRegressionsTest, RefusedNamingTheFileAndUnchanged) {
        "dp.yaml:5:23: flags.plugin.deviceIDStrategy: deviceIDStrategy "
        "\"serial\" is not a device ID strategy (uuid, index)"},
   };
-  const std::filesystem::path dir = std::filesystem::path(MIGCTL_SOURCE_DIR) /
-                                    "fuzz/regressions/device_plugin_config";
-  int seen = 0;
-  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
-    const std::string name = entry.path().filename().string();
+  const std::map<std::string, std::string> inputs =
+      testing::FuzzRegressions("device_plugin_config");
+  for (const auto& [name, text] : inputs) {
     SCOPED_TRACE(name);
     ASSERT_TRUE(expected.contains(name)) << "add the reproducer to the table";
-    std::ifstream in(entry.path(), std::ios::binary);
-    std::stringstream text;
-    text << in.rdbuf();
     Config config;
-    absl::Status status = ApplyConfigFile(text.str(), "dp.yaml", config);
+    absl::Status status = ApplyConfigFile(text, "dp.yaml", config);
     EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
     EXPECT_EQ(status.message(), expected.at(name));
     EXPECT_EQ(config, Config());
-    ++seen;
   }
-  EXPECT_EQ(seen, static_cast<int>(expected.size()));
+  EXPECT_EQ(inputs.size(), expected.size());
 }
 
 }  // namespace

@@ -2,10 +2,9 @@
 // invariant (fuzz/regressions/{watch_event,node_object,kubeconfig}/): each
 // is read without an exception, as the table says. Also the exact results
 // of ParseWatchLine, ReadNodeMetadata and KeyChangesPatch on good input.
-#include <filesystem>
-#include <fstream>
+#include "support/fuzz_regressions.h"
+
 #include <map>
-#include <sstream>
 #include <string>
 
 #include "gtest/gtest.h"
@@ -19,20 +18,7 @@ namespace {
 
 using nlohmann::json;
 
-// File name -> text of every regression input of `target`.
-std::map<std::string, std::string> Regressions(const std::string& target) {
-  std::map<std::string, std::string> out;
-  const std::filesystem::path dir =
-      std::filesystem::path(MIGCTL_SOURCE_DIR) / "fuzz/regressions" / target;
-  if (!std::filesystem::exists(dir)) return out;
-  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
-    std::ifstream in(entry.path(), std::ios::binary);
-    std::stringstream text;
-    text << in.rdbuf();
-    out[entry.path().filename().string()] = text.str();
-  }
-  return out;
-}
+using testing::FuzzRegressions;
 
 std::string Line(const std::string& text) {
   return text.substr(0, text.find('\n'));
@@ -65,7 +51,8 @@ TEST(KubeFuzzRegressionsTest, WatchLines) {
       {"metadata-fields-not-strings.json",
        {WatchLine::Kind::kEvent, absl::StatusCode::kOk, ""}},
   };
-  const std::map<std::string, std::string> inputs = Regressions("watch_event");
+  const std::map<std::string, std::string> inputs =
+      FuzzRegressions("watch_event");
   ASSERT_EQ(inputs.size(), expected.size());
   for (const auto& [name, text] : inputs) {
     SCOPED_TRACE(name);
@@ -90,7 +77,8 @@ TEST(KubeFuzzRegressionsTest, NodeObjects) {
        "Node \"gpu-node-1\": metadata.labels[\"nvidia.com/mig.config\"] is "
        "not a string"},
   };
-  const std::map<std::string, std::string> inputs = Regressions("node_object");
+  const std::map<std::string, std::string> inputs =
+      FuzzRegressions("node_object");
   ASSERT_EQ(inputs.size(), expected.size());
   for (const auto& [name, text] : inputs) {
     SCOPED_TRACE(name);
@@ -110,7 +98,8 @@ TEST(KubeFuzzRegressionsTest, Kubeconfigs) {
       {"server-is-only-slashes.yaml",
        "kubeconfig: cluster \"c\" has no server"},
   };
-  const std::map<std::string, std::string> inputs = Regressions("kubeconfig");
+  const std::map<std::string, std::string> inputs =
+      FuzzRegressions("kubeconfig");
   ASSERT_EQ(inputs.size(), expected.size());
   for (const auto& [name, text] : inputs) {
     SCOPED_TRACE(name);

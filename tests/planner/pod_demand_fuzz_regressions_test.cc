@@ -2,10 +2,7 @@
 // (fuzz/regressions/pod_demand/): each is read without an exception, with
 // the result the table says ("counted"/"skipped" entries, or "" when the
 // pods do not count).
-#include <filesystem>
-#include <fstream>
 #include <map>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -13,25 +10,12 @@
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 #include "planner/pod_demand.h"
+#include "support/fuzz_regressions.h"
 
 namespace migctl::planner {
 namespace {
 
 using nlohmann::json;
-
-// File name -> text of every regression input.
-std::map<std::string, std::string> Regressions() {
-  std::map<std::string, std::string> out;
-  const std::filesystem::path dir =
-      std::filesystem::path(MIGCTL_SOURCE_DIR) / "fuzz/regressions/pod_demand";
-  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
-    std::ifstream in(entry.path(), std::ios::binary);
-    std::stringstream text;
-    text << in.rdbuf();
-    out[entry.path().filename().string()] = text.str();
-  }
-  return out;
-}
 
 // "counted ns/name(priority) profile=n ..." and "skipped ns/name: reason".
 std::string Describe(const PodDemand& d) {
@@ -68,7 +52,8 @@ TEST(PodDemandFuzzRegressionsTest, ReadWithoutAnException) {
        "skipped ml/x: resource \"nvidia.com/mig-1g.12gb\": quantity "
        "\"4294967297\" is more than 1000000 instances"},
   };
-  const std::map<std::string, std::string> inputs = Regressions();
+  const std::map<std::string, std::string> inputs =
+      testing::FuzzRegressions("pod_demand");
   ASSERT_EQ(inputs.size(), expected.size());
   for (const auto& [name, text] : inputs) {
     SCOPED_TRACE(name);
