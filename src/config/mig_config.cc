@@ -487,6 +487,11 @@ absl::StatusOr<MigConfigFile> LoadMigConfig(const std::string& path) {
   return ParseMigConfig(text, path);
 }
 
+// YAML allows an implicit ("name:") key of at most 1024 characters, and the
+// emitter escapes each control character as 4 ("\x19"): a config name
+// longer than this many bytes is written as an explicit key ("? name").
+constexpr size_t kLongKeyBytes = 200;
+
 std::string WriteMigConfig(const MigConfigFile& file) {
   YAML::Emitter out;
   out << YAML::BeginMap;
@@ -494,7 +499,9 @@ std::string WriteMigConfig(const MigConfigFile& file) {
   if (!file.configs.empty()) {
     out << YAML::Key << "mig-configs" << YAML::Value << YAML::BeginMap;
     for (const auto& [name, entries] : file.configs) {
-      out << YAML::Key << name << YAML::Value << YAML::BeginSeq;
+      out << YAML::Key;
+      if (name.size() > kLongKeyBytes) out << YAML::LongKey;
+      out << name << YAML::Value << YAML::BeginSeq;
       for (const MigConfigEntry& entry : entries) EmitEntry(out, entry);
       out << YAML::EndSeq;
     }

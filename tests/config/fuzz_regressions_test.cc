@@ -7,6 +7,7 @@
 #include <map>
 #include <string>
 
+#include "absl/strings/match.h"
 #include "config/mig_config.h"
 #include "config/yaml_support.h"
 #include "gtest/gtest.h"
@@ -48,6 +49,33 @@ TEST(MigConfigFuzzRegressionsTest, Utf8ConfigNamesRoundTrip) {
       ParseMigConfig(WriteMigConfig(*parsed), "w.yaml");
   ASSERT_TRUE(again.ok()) << again.status();
   EXPECT_EQ(*again, *parsed);
+}
+
+// A name of 272 bytes, most of them control characters: the emitter escapes
+// each as "\x15", and as an implicit key the 1,000-odd characters were past
+// YAML's 1024 limit, so the written file did not parse.
+TEST(MigConfigFuzzRegressionsTest, LongEscapedConfigNameRoundTrips) {
+  const std::map<std::string, std::string> inputs =
+      testing::FuzzRegressions("mig_config");
+  ASSERT_TRUE(inputs.contains("long-escaped-config-name.yaml"));
+  absl::StatusOr<MigConfigFile> parsed =
+      ParseMigConfig(inputs.at("long-escaped-config-name.yaml"), "f.yaml");
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  ASSERT_EQ(parsed->configs.size(), 1u);
+  EXPECT_EQ(parsed->configs[0].first.size(), 272u);
+  const std::string written = WriteMigConfig(*parsed);
+  EXPECT_TRUE(
+      absl::StartsWith(written, "version: v1\nmig-configs:\n  ? \"1\\x19\\x15"))
+      << written;
+  absl::StatusOr<MigConfigFile> again = ParseMigConfig(written, "w.yaml");
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(*again, *parsed);
+  EXPECT_EQ(WriteMigConfig(*again), written);
+
+  // Short names stay implicit keys.
+  MigConfigFile small = *parsed;
+  small.configs[0].first = "all-1g.12gb";
+  EXPECT_TRUE(absl::StrContains(WriteMigConfig(small), "\n  all-1g.12gb:\n"));
 }
 
 }  // namespace
