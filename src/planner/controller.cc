@@ -123,6 +123,28 @@ std::string DescribeChange(const NodePlan& node, const std::string& config) {
                       absl::StrJoin(gpus, "; "));
 }
 
+// True when the layout annotation `annotation` shows every GPU of `target`
+// in its target: the same MIG mode and the same instances of each profile.
+// Placements are not compared: the config names profile counts, and the
+// agent places them itself.
+bool Reached(const std::string& annotation, const std::vector<Gpu>& target) {
+  absl::StatusOr<std::vector<Gpu>> now =
+      ParseLayoutAnnotation(annotation, "the layout annotation");
+  if (!now.ok()) return false;
+  auto counts = [](const Gpu& g) {
+    mig::Layout layout;
+    for (const Instance& i : g.instances) layout.push_back(i.gi);
+    return mig::CountProfiles(layout);
+  };
+  return std::all_of(target.begin(), target.end(), [&](const Gpu& want) {
+    const auto have = std::find_if(now->begin(), now->end(), [&](const Gpu& g) {
+      return g.index == want.index;
+    });
+    return have != now->end() && have->mig_enabled == want.mig_enabled &&
+           counts(*have) == counts(want);
+  });
+}
+
 // The GPUs a node will have once its plan is applied (for the supply while
 // it is in flight): the targets, busy instances keeping their pods.
 std::vector<Gpu> TargetGpus(const Node& node, const NodePlan& plan) {
@@ -222,9 +244,9 @@ absl::StatusOr<RoundResult> Controller::Round(const std::vector<json>& nodes,
       continue;
     }
     const std::string state = Get(node->second.meta.labels, kMigStateLabel);
-    const std::string annotation =
-        Get(node->second.meta.annotations, kLayoutAnnotation);
-    if (state == "success" && annotation != it->second.annotation) {
+    if (state == "success" &&
+        Reached(Get(node->second.meta.annotations, kLayoutAnnotation),
+                it->second.target)) {
       spdlog::info("Node {} reached config {}", it->first, it->second.config);
       it = in_flight_.erase(it);
       continue;
@@ -464,9 +486,7 @@ absl::StatusOr<RoundResult> Controller::Round(const std::vector<json>& nodes,
     const auto cnode =
         std::find_if(cluster.nodes.begin(), cluster.nodes.end(),
                      [&](const Node& n) { return n.name == c.plan->name; });
-    in_flight_[c.plan->name] = {c.config,
-                                Get(node.meta.annotations, kLayoutAnnotation),
-                                now, TargetGpus(*cnode, *c.plan)};
+    in_flight_[c.plan->name] = {c.config, now, TargetGpus(*cnode, *c.plan)};
     int gpus = 0;
     for (const GpuPlan& g : c.plan->gpus) gpus += g.changed() ? 1 : 0;
     {

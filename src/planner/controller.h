@@ -17,7 +17,8 @@
 //      instances destroyed and created.
 // In flight: a relabelled node is planned with its target layout and not
 // changed again until nvidia.com/mig.config.state reads `success` for that
-// config and its layout annotation has changed; `failed` (or no success
+// config and its layout annotation shows the target's profile counts;
+// `failed` (or no success
 // within the apply timeout) gives a Warning Event and protects the node for
 // a back-off. Nodes whose state is `pending` or `rebooting` are protected.
 //
@@ -113,10 +114,10 @@ class Controller {
   std::string MetricsText() const;
 
  private:
-  // A node relabelled by the controller whose apply is not confirmed yet.
+  // A node relabelled by the controller whose apply is not confirmed yet:
+  // until its state is `success` and its layout annotation shows `target`.
   struct InFlight {
     std::string config;
-    std::string annotation;  // the layout annotation when relabelled
     absl::Time since;
     std::vector<Gpu> target;  // planned layouts, for the supply
   };

@@ -261,6 +261,34 @@ TEST_F(ControllerTest, OnceTheAgentAppliedTheConfigNothingChanges) {
   EXPECT_THAT(Figures(c), HasSubstr("migctl_planner_nodes_in_flight 0\n"));
 }
 
+TEST_F(ControllerTest, InFlightEndsOnlyWhenTheAnnotationShowsTheTarget) {
+  AddNode("gpu-node-1", kEmptyStoryLayout);
+  AddStoryPods();
+  Controller c(*client_, options_);
+  ASSERT_TRUE(c.RunOnce().ok());
+  // A `success` left from before the relabel, with the annotation refreshed
+  // for another reason (here GPU 1 shows a new, busy instance), is not the
+  // apply: the node stays in flight.
+  SetNode("gpu-node-1", Layout({}, {"3g.47gb@0*"}), "success");
+  absl::StatusOr<RoundResult> r = c.RunOnce();
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_TRUE(r->relabelled.empty());
+  EXPECT_EQ(r->protected_nodes, std::vector<std::string>{"gpu-node-1"});
+  EXPECT_THAT(Figures(c), HasSubstr("migctl_planner_nodes_in_flight 1\n"));
+  // The target's profile counts at other placements than planned: reached.
+  SetNode("gpu-node-1",
+          Layout({"1g.12gb@0", "1g.12gb@1", "1g.12gb@2", "1g.12gb@3",
+                  "1g.12gb@4", "1g.12gb@5", "1g.24gb@6"},
+                 {"1g.12gb@6"}),
+          "success");
+  r = c.RunOnce();
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_TRUE(r->relabelled.empty());
+  EXPECT_TRUE(r->protected_nodes.empty());
+  EXPECT_THAT(Figures(c), HasSubstr("migctl_planner_nodes_in_flight 0\n"));
+  EXPECT_THAT(Events(), ElementsAre(kStoryEvent));
+}
+
 TEST_F(ControllerTest, InFlightNodeCountsWithItsTargetAndIsNotReplanned) {
   AddNode("gpu-node-1", kEmptyStoryLayout);
   AddNode("gpu-node-2", kEmptyStoryLayout);
