@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "mig/catalogue.h"
+#include "mig/layout.h"
 #include "planner/json_fields.h"
 #include "util/status_macros.h"
 
@@ -82,6 +83,17 @@ absl::StatusOr<Gpu> ParseGpu(const json& doc, const std::string& where) {
                         *gpu.model));
       gpu.instances.push_back(std::move(instance));
     }
+  }
+  if (!gpu.mig_enabled && !gpu.instances.empty()) {
+    return jf::Error(where, "MIG is disabled but GPU instances are listed");
+  }
+  mig::Layout layout;
+  for (const Instance& i : gpu.instances) layout.push_back(i.gi);
+  mig::Canonicalize(layout);
+  if (absl::Status s = mig::ValidateLayout(*gpu.model, layout); !s.ok()) {
+    return jf::Error(where, absl::StrCat("the GPU instances are not a valid "
+                                         "layout on ",
+                                         gpu.model->key, ": ", s.message()));
   }
   return gpu;
 }

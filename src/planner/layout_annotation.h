@@ -24,7 +24,9 @@ inline constexpr absl::string_view kLayoutAnnotation = "migctl.dev/mig.layout";
 
 // A list of GPU objects. Errors are INVALID_ARGUMENT "<where> gpus[1]
 // gpu_instances[0]: <what>" (an unknown model or profile lists the known
-// ones).
+// ones); a GPU whose instances overlap or sit where their profile cannot is
+// refused as a whole ("<where> gpus[1]: the GPU instances are not a valid
+// layout on <model>: ...").
 absl::StatusOr<std::vector<Gpu>> ParseLayoutGpus(const nlohmann::json& gpus,
                                                  const std::string& where);
 

@@ -567,6 +567,20 @@ TEST_F(ControllerTest, MalformedPodIsSkippedAndTheRoundGoesOn) {
   EXPECT_THAT(Figures(c), HasSubstr("migctl_planner_skipped_pods 1\n"));
 }
 
+TEST_F(ControllerTest, NodeWithAnImpossibleLayoutIsSkippedAndTheRoundGoesOn) {
+  AddNode("gpu-node-1", kEmptyStoryLayout);
+  // Overlapping instances: no GPU has these, so the annotation is wrong.
+  AddNode("gpu-node-2", Layout({"2g.24gb@0", "1g.12gb@1"}, {}));
+  AddStoryPods();
+  Controller c(*client_, options_);
+  absl::StatusOr<RoundResult> r = c.RunOnce();
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->relabelled,
+            (std::map<std::string, std::string>{{"gpu-node-1", kStoryName}}));
+  EXPECT_EQ(NodeLabel("gpu-node-2", "nvidia.com/mig.config"), "");
+  EXPECT_THAT(Figures(c), HasSubstr("migctl_planner_errors_total 1\n"));
+}
+
 TEST_F(ControllerTest, MalformedNodeIsIgnoredAndTheRoundGoesOn) {
   AddNode("gpu-node-1", kEmptyStoryLayout);
   AddNode("gpu-node-2", kEmptyStoryLayout);
