@@ -6,6 +6,7 @@
 #include <thread>
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -145,6 +146,66 @@ bool Reached(const std::string& annotation, const std::vector<Gpu>& target) {
   });
 }
 
+// The planner's configs in ConfigMap `cm`; nullopt when it is not the
+// planner's or holds no readable config.yaml.
+std::optional<config::MigConfigFile> PlannerConfigs(const json& cm) {
+  if (Meta(cm, "labels", kManagedByLabel) != kManagedByValue ||
+      !cm.contains("data") || !cm["data"].is_object()) {
+    return std::nullopt;
+  }
+  const json& data = cm["data"];
+  const std::string key(kConfigMapKey);
+  if (!data.contains(key) || !data[key].is_string()) return std::nullopt;
+  absl::StatusOr<config::MigConfigFile> file =
+      config::ParseMigConfig(data[key].get<std::string>(), key);
+  if (!file.ok()) return std::nullopt;
+  return *std::move(file);
+}
+
+// The GPUs `current` will have once config `config` of `file` is applied:
+// per GPU the config's MIG mode and profile counts, placed around the busy
+// instances (which the agent keeps); GPUs the config has no entry for stay
+// as they are. nullopt when the config names none of them or does not fit.
+std::optional<std::vector<Gpu>> ConfigTarget(const config::MigConfigFile& file,
+                                             const std::string& config,
+                                             const std::vector<Gpu>& current) {
+  std::vector<Gpu> out;
+  bool named = false;
+  for (const Gpu& gpu : current) {
+    absl::StatusOr<config::GpuTarget> t =
+        config::SelectForGpu(file, config, gpu.index, *gpu.model, 0);
+    if (!t.ok()) {
+      out.push_back(gpu);
+      continue;
+    }
+    named = true;
+    Gpu target = gpu;
+    target.mig_enabled = t->mig_enabled;
+    target.instances.clear();
+    mig::ProfileCounts add = t->profiles;
+    mig::Layout kept;
+    for (const Instance& i : gpu.instances) {
+      auto wanted = add.find(i.gi.profile_id);
+      if (!i.busy() || wanted == add.end() || wanted->second == 0) continue;
+      --wanted->second;
+      kept.push_back(i.gi);
+      target.instances.push_back(i);
+    }
+    std::erase_if(add, [](const auto& kv) { return kv.second == 0; });
+    absl::StatusOr<mig::Layout> placed =
+        mig::FitProfiles(*gpu.model, add, kept);
+    if (!placed.ok()) return std::nullopt;
+    for (const mig::PlacedGpuInstance& gi : *placed) {
+      if (std::find(kept.begin(), kept.end(), gi) == kept.end()) {
+        target.instances.push_back({gi, {}});
+      }
+    }
+    out.push_back(std::move(target));
+  }
+  if (!named) return std::nullopt;
+  return out;
+}
+
 // The GPUs a node will have once its plan is applied (for the supply while
 // it is in flight): the targets, busy instances keeping their pods.
 std::vector<Gpu> TargetGpus(const Node& node, const NodePlan& plan) {
@@ -232,6 +293,17 @@ absl::StatusOr<RoundResult> Controller::Round(const std::vector<json>& nodes,
       std::string name = meta->name;
       by_name.insert_or_assign(std::move(name), NodeView{&n, *std::move(meta)});
     }
+  }
+
+  // 0. The first round after a start: a node an earlier run relabelled
+  // whose apply is not confirmed is in flight again, with the target its
+  // config in the ConfigMap gives, so a restart does not replan it
+  // mid-change.
+  if (!recovered_) {
+    std::vector<const kube::NodeMetadata*> metas;
+    metas.reserve(by_name.size());
+    for (const auto& [name, node] : by_name) metas.push_back(&node.meta);
+    RecoverInFlight(metas, now);
   }
 
   // 1. Settle in-flight nodes.
@@ -509,6 +581,44 @@ absl::StatusOr<RoundResult> Controller::Round(const std::vector<json>& nodes,
   }
   if (!first_error.ok()) return first_error;
   return result;
+}
+
+void Controller::RecoverInFlight(
+    const std::vector<const kube::NodeMetadata*>& nodes, absl::Time now) {
+  absl::StatusOr<json> cm =
+      client_.GetConfigMap(options_.namespace_, options_.configmap);
+  if (!cm.ok() && !absl::IsNotFound(cm.status())) {
+    spdlog::warn("Reading ConfigMap {}/{} for relabels not yet applied: {}",
+                 options_.namespace_, options_.configmap,
+                 cm.status().message());
+    return;  // tried again next round
+  }
+  recovered_ = true;
+  std::optional<config::MigConfigFile> file =
+      cm.ok() ? PlannerConfigs(*cm) : std::nullopt;
+  if (!file) return;
+  for (const kube::NodeMetadata* node : nodes) {
+    const std::string config = Get(node->labels, kMigConfigLabel);
+    const std::string state = Get(node->labels, kMigStateLabel);
+    if (!absl::StartsWith(config, kConfigNamePrefix) || state == "failed" ||
+        file->Find(config) == nullptr || in_flight_.contains(node->name)) {
+      continue;
+    }
+    const std::string annotation = Get(node->annotations, kLayoutAnnotation);
+    absl::StatusOr<std::vector<Gpu>> current =
+        ParseLayoutAnnotation(annotation, absl::StrCat("node ", node->name));
+    if (!current.ok()) continue;
+    std::optional<std::vector<Gpu>> target =
+        ConfigTarget(*file, config, *current);
+    if (!target || (state == "success" && Reached(annotation, *target))) {
+      continue;
+    }
+    spdlog::info(
+        "Node {}: {} (set before this start) is not applied yet; waiting for "
+        "it",
+        node->name, config);
+    in_flight_[node->name] = {config, now, *std::move(target)};
+  }
 }
 
 absl::Status Controller::Run(std::stop_token stop) {

@@ -21,6 +21,8 @@
 // `failed` (or no success
 // within the apply timeout) gives a Warning Event and protects the node for
 // a back-off. Nodes whose state is `pending` or `rebooting` are protected.
+// After a restart, relabels of an earlier run not applied yet are found from
+// the node labels and the ConfigMap and are in flight again.
 //
 // Thread safety: MetricsText() may be called from any thread; RunOnce and
 // Run from one thread at a time.
@@ -42,6 +44,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "kube/client.h"
+#include "kube/node.h"
 #include "nlohmann/json.hpp"
 #include "planner/planner.h"
 #include "planner/pod_demand.h"
@@ -137,6 +140,12 @@ class Controller {
 
   absl::StatusOr<RoundResult> Round(const std::vector<nlohmann::json>& nodes,
                                     const std::vector<nlohmann::json>& pods);
+  // Puts back in flight the nodes a run before this start relabelled whose
+  // config is not applied yet (their label names a config of the
+  // ConfigMap, their state is not `failed`, and their annotation does not
+  // show that config); sets recovered_ once the ConfigMap could be read.
+  void RecoverInFlight(const std::vector<const kube::NodeMetadata*>& nodes,
+                       absl::Time now);
   absl::Status ListAll();
   void CountError();
 
@@ -151,6 +160,7 @@ class Controller {
   Metrics metrics_ ABSL_GUARDED_BY(mu_);
 
   // Only the round's thread touches these.
+  bool recovered_ = false;
   std::map<std::string, InFlight> in_flight_;
   std::map<std::string, absl::Time> backoff_until_;
 };

@@ -317,6 +317,45 @@ TEST_F(ControllerTest, InFlightNodeCountsWithItsTargetAndIsNotReplanned) {
   EXPECT_EQ(Events().size(), 2);
 }
 
+TEST_F(ControllerTest, RestartKeepsARelabelNotAppliedYetInFlight) {
+  AddNode("gpu-node-1", kEmptyStoryLayout);
+  AddNode("gpu-node-2", kEmptyStoryLayout);
+  AddStoryPods();
+  {
+    Controller before(*client_, options_);
+    ASSERT_TRUE(before.RunOnce().ok());
+  }
+  ASSERT_EQ(NodeLabel("gpu-node-1", "nvidia.com/mig.config"), kStoryName);
+  // The controller restarts before the agent applied: a new pod must go to
+  // the other node, not make the restarted controller replan gpu-node-1.
+  ASSERT_TRUE(
+      server_
+          .CreateObject("pods", "ml", Pod("train-0", "nvidia.com/mig-3g.47gb"))
+          .ok());
+  Controller c(*client_, options_);
+  absl::StatusOr<RoundResult> r = c.RunOnce();
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->protected_nodes, std::vector<std::string>{"gpu-node-1"});
+  EXPECT_EQ(r->relabelled.size(), 1);
+  EXPECT_TRUE(r->relabelled.contains("gpu-node-2"));
+  EXPECT_EQ(NodeLabel("gpu-node-1", "nvidia.com/mig.config"), kStoryName);
+  EXPECT_EQ(r->plan.report.served, 9);
+  EXPECT_THAT(Figures(c), HasSubstr("migctl_planner_nodes_in_flight 2\n"));
+  // Applied: no longer in flight.
+  SetNode("gpu-node-1", StoryLayoutApplied(), "success");
+  r = c.RunOnce();
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->protected_nodes, std::vector<std::string>{"gpu-node-2"});
+
+  // A restart after the apply finds nothing in flight.
+  SetNode("gpu-node-2", Layout({"3g.47gb@0"}, {}), "success");
+  Controller after(*client_, options_);
+  r = after.RunOnce();
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_TRUE(r->protected_nodes.empty());
+  EXPECT_TRUE(r->relabelled.empty());
+}
+
 TEST_F(ControllerTest, PendingAndRebootingNodesAreProtected) {
   AddNode("gpu-node-1", kEmptyStoryLayout,
           {{"nvidia.com/mig.config.state", "pending"}});
