@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "agent/config_files.h"
+#include "agent/gpu_pods.h"
 #include "agent/kube_node_api.h"
 #include "agent/labels.h"
 #include "httplib.h"
@@ -18,32 +19,6 @@
 
 namespace migctl::agent {
 namespace {
-
-// The pods of GPU `gpu` (by its UUID) and of its GPU instances (those of
-// their MIG devices), matched by UUID as the device plugin advertises them.
-reconcile::GpuPods PodsOnGpu(nvml::Nvml& nvml, int gpu,
-                             const deviceplugin::PodsByDevice& pods) {
-  reconcile::GpuPods out;
-  if (pods.empty()) return out;
-  if (absl::StatusOr<nvml::DeviceInfo> device = nvml.GetDevice(gpu);
-      device.ok()) {
-    if (auto it = pods.find(device->uuid); it != pods.end()) {
-      out.whole_gpu = it->second;
-    }
-  }
-  absl::StatusOr<std::vector<nvml::MigDevice>> devices =
-      nvml.ListMigDevices(gpu);
-  if (!devices.ok()) return out;
-  for (const nvml::MigDevice& d : *devices) {
-    auto it = pods.find(d.uuid);
-    if (it == pods.end()) continue;
-    std::vector<std::string>& gi = out.instances[d.gi_id];
-    gi.insert(gi.end(), it->second.begin(), it->second.end());
-    std::sort(gi.begin(), gi.end());
-    gi.erase(std::unique(gi.begin(), gi.end()), gi.end());
-  }
-  return out;
-}
 
 // The node's layout for the planner: per GPU its model, MIG mode, GPU
 // instances, which of them are busy (processes or pods) and their pods.

@@ -12,11 +12,13 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "agent/gpu_pods.h"
 #include "cli/app.h"
 #include "cli/cluster_plan.h"
 #include "cli/plan_maps.h"
 #include "config/hooks.h"
 #include "config/mig_config.h"
+#include "deviceplugin/pod_resources.h"
 #include "reconcile/apply.h"
 #include "reconcile/checkpoint.h"
 #include "spdlog/spdlog.h"
@@ -42,6 +44,8 @@ struct ConfigFlags {
   std::string export_format = "yaml";
   bool progress = false;
   bool show = false;
+  std::string pod_resources_socket =
+      std::string(deviceplugin::kDefaultPodResourcesSocket);
 };
 
 absl::StatusOr<config::MigConfigFile> LoadConfig(const std::string& path) {
@@ -56,6 +60,33 @@ absl::StatusOr<config::MigConfigFile> LoadConfig(const std::string& path) {
   }
   spdlog::info("Parsing config file...");
   return config::LoadMigConfig(path);
+}
+
+// On a Kubernetes node (the kubelet's PodResources socket exists), makes
+// planning count what the kubelet assigned to pods as busy: such an instance
+// may run no process yet. A socket that does not answer stops the command
+// rather than plan without it.
+absl::Status AddPodAssignments(const std::string& socket, nvml::Nvml& nvml,
+                               reconcile::PlanOptions& options) {
+  if (socket.empty()) return absl::OkStatus();
+  std::error_code error;
+  if (!std::filesystem::exists(socket, error)) {
+    spdlog::debug("no kubelet PodResources socket at {}", socket);
+    return absl::OkStatus();
+  }
+  absl::StatusOr<deviceplugin::PodsByDevice> pods =
+      deviceplugin::ListPodDevices(socket, absl::Seconds(5));
+  if (!pods.ok()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "cannot read which pods the kubelet assigned the GPUs to (",
+        pods.status().message(),
+        "); an instance assigned to a pod may run no process yet. Pass "
+        "--pod-resources-socket \"\" to plan with processes alone"));
+  }
+  options.pods = [&nvml, pods = *std::move(pods)](int gpu) {
+    return agent::PodsOnGpu(nvml, gpu, pods);
+  };
+  return absl::OkStatus();
 }
 
 // The config to use: -c, or the only one in the file.
@@ -169,6 +200,7 @@ absl::StatusOr<reconcile::NodePlan> Plan(Context& ctx, nvml::Nvml& nvml,
   spdlog::info("Selecting specific MIG config: {}", name);
   reconcile::PlanOptions options;
   options.mode_only = f.mode_only;
+  RETURN_IF_ERROR(AddPodAssignments(f.pod_resources_socket, nvml, options));
   (void)ctx;
   return reconcile::PlanNode(nvml, file, name, options);
 }
@@ -206,6 +238,8 @@ absl::Status ApplyCommand(Context& ctx, const ConfigFlags& f) {
   reconcile::ProcessRunner runner;
   reconcile::ApplyOptions options;
   options.plan.mode_only = f.mode_only;
+  RETURN_IF_ERROR(
+      AddPodAssignments(f.pod_resources_socket, *nvml, options.plan));
   options.skip_reset = f.skip_reset;
   options.journal_path = journal;
   if (f.progress || (ctx.err == &std::cerr && ::isatty(STDERR_FILENO))) {
@@ -344,15 +378,18 @@ absl::Status RestoreCommand(Context& ctx, const ConfigFlags& f) {
   ASSIGN_OR_RETURN(reconcile::GpuTargets targets,
                    reconcile::RestoreTargets(*nvml, checkpoint));
   const std::string label = absl::StrCat("checkpoint ", f.checkpoint_file);
+  reconcile::ApplyOptions options;
+  RETURN_IF_ERROR(
+      AddPodAssignments(f.pod_resources_socket, *nvml, options.plan));
   if (f.dry_run) {
-    ASSIGN_OR_RETURN(reconcile::NodePlan plan,
-                     reconcile::PlanTargets(*nvml, targets, label));
+    ASSIGN_OR_RETURN(
+        reconcile::NodePlan plan,
+        reconcile::PlanTargets(*nvml, targets, label, options.plan));
     *ctx.out << PlanText(plan);
     return absl::OkStatus();
   }
   const std::string journal = JournalPath(ctx, f);
   ASSIGN_OR_RETURN(auto lock, ApplyLock::Take(journal + ".lock"));
-  reconcile::ApplyOptions options;
   options.journal_path = journal;
   options.skip_reset = f.skip_reset;
   ASSIGN_OR_RETURN(reconcile::ApplyResult result,
@@ -363,6 +400,14 @@ absl::Status RestoreCommand(Context& ctx, const ConfigFlags& f) {
   }
   *ctx.out << "Checkpoint restored successfully\n";
   return absl::OkStatus();
+}
+
+void AddPodResourcesFlag(CLI::App* cmd, ConfigFlags& f) {
+  cmd->add_option("--pod-resources-socket", f.pod_resources_socket,
+                  "The kubelet's PodResources API socket: where it exists, "
+                  "an instance the kubelet assigned to a pod is busy even "
+                  "with no process (\"\": processes alone)")
+      ->capture_default_str();
 }
 
 void AddConfigFlags(CLI::App* cmd, ConfigFlags& f) {
@@ -407,6 +452,7 @@ void AddConfigCommands(CLI::App& app, Context& ctx) {
   apply->add_option("--journal", f->journal,
                     "Journal file of the apply in progress (default beside "
                     "the simulator state, or /run/migctl/apply-journal.json)");
+  AddPodResourcesFlag(apply, *f);
   apply->callback(
       [&ctx, f] { ctx.action = [&ctx, f] { return ApplyCommand(ctx, *f); }; });
 
@@ -417,6 +463,7 @@ void AddConfigCommands(CLI::App& app, Context& ctx) {
   AddConfigFlags(plan, *f);
   plan->add_flag("--show", f->show,
                  "Also draw each GPU's slice map before and after the plan");
+  AddPodResourcesFlag(plan, *f);
   // --- planner (issue 8) ---
   std::shared_ptr<ClusterPlanFlags> cluster = AddClusterPlanFlags(plan);
   plan->callback([&ctx, f, cluster] {
@@ -457,6 +504,7 @@ void AddConfigCommands(CLI::App& app, Context& ctx) {
   restore->add_flag("-s,--skip-reset", f->skip_reset,
                     "Do not reset GPUs to activate a MIG mode change");
   restore->add_option("--journal", f->journal, "Journal file, as for apply");
+  AddPodResourcesFlag(restore, *f);
   restore->callback([&ctx, f] {
     ctx.action = [&ctx, f] { return RestoreCommand(ctx, *f); };
   });
