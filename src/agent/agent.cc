@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -132,6 +133,22 @@ deviceplugin::PodsByDevice Agent::PodDevices() {
   if (pod_devices_failing_.exchange(false)) {
     spdlog::info("reading the kubelet's pod resources again");
   }
+  if (pods->empty()) return {};
+  // Some kubelets list the devices of pods that have finished (Succeeded,
+  // Failed) until they are deleted; those hold nothing. Without the API's
+  // answer every pod the kubelet lists counts.
+  absl::StatusOr<std::set<std::string>> finished =
+      KubeNodeApi(client_, options_.node_name).TerminatedPods();
+  if (!finished.ok()) {
+    spdlog::debug("listing this node's finished pods: {}",
+                  finished.status().message());
+    return *std::move(pods);
+  }
+  for (auto& [device, names] : *pods) {
+    std::erase_if(names,
+                  [&](const std::string& n) { return finished->contains(n); });
+  }
+  std::erase_if(*pods, [](const auto& kv) { return kv.second.empty(); });
   return *std::move(pods);
 }
 

@@ -2,6 +2,7 @@
 #ifndef MIGCTL_AGENT_KUBE_NODE_API_H_
 #define MIGCTL_AGENT_KUBE_NODE_API_H_
 
+#include <set>
 #include <string>
 
 #include "agent/node_api.h"
@@ -20,6 +21,11 @@ class KubeNodeApi : public NodeApi {
   absl::Status RecordEvent(absl::string_view type, absl::string_view reason,
                            absl::string_view message) override;
   absl::StatusOr<int> CountPods(absl::string_view label_selector) override;
+
+  // The pods of this node whose phase is Succeeded or Failed,
+  // "namespace/name": their containers are gone, whatever devices the
+  // kubelet still lists for them.
+  absl::StatusOr<std::set<std::string>> TerminatedPods();
 
  private:
   kube::Client& client_;

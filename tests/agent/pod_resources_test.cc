@@ -145,6 +145,33 @@ TEST_F(PodResourcesTest, AssignedInstanceWithNoProcessIsBusyWithItsPods) {
   EXPECT_THAT((*gpus)[1].pods, ElementsAre("ml/train-0"));
 }
 
+TEST_F(PodResourcesTest, FinishedPodsHoldNothing) {
+  std::vector<std::string> mig = TwoInstances();
+  kubelet_->SetPodDevices({
+      {"ml", "done-0", "main", "nvidia.com/mig-1g.12gb", {mig[0]}},
+      {"ml", "infer-0", "main", "nvidia.com/mig-1g.12gb", {mig[1]}},
+  });
+  auto pod = [](const std::string& name, const std::string& phase) {
+    return nlohmann::json{{"apiVersion", "v1"},
+                          {"kind", "Pod"},
+                          {"metadata", {{"name", name}, {"namespace", "ml"}}},
+                          {"spec", {{"nodeName", "gpu-node-1"}}},
+                          {"status", {{"phase", phase}}}};
+  };
+  ASSERT_TRUE(api_.CreateObject("pods", "ml", pod("done-0", "Succeeded")).ok());
+  ASSERT_TRUE(api_.CreateObject("pods", "ml", pod("infer-0", "Running")).ok());
+  options_.pod_devices = [this] {
+    return ListPodDevices(socket_, absl::Seconds(5));
+  };
+  Agent agent(*nvml_, *client_, options_);
+  ASSERT_TRUE(agent.PublishLabels().ok());
+  EXPECT_EQ(Layout()["gpus"][0]["gpu_instances"], nlohmann::json::parse(R"([
+      {"profile": "1g.12gb", "start": 0, "size": 1, "busy": false,
+       "pods": []},
+      {"profile": "1g.12gb", "start": 1, "size": 1, "busy": true,
+       "pods": ["ml/infer-0"]}])"));
+}
+
 TEST_F(PodResourcesTest, MissingSocketFallsBackToProcessesOnly) {
   TwoInstances();
   const std::string missing = (dir_ / "none.sock").string();
