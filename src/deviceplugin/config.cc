@@ -42,12 +42,6 @@ std::vector<std::string> SplitList(absl::string_view text) {
 
 }  // namespace
 
-absl::StatusOr<MigStrategy> ParseMigStrategy(absl::string_view text) {
-  if (std::optional<MigStrategy> s = mig::MigStrategyFromName(text)) return *s;
-  return absl::InvalidArgumentError(absl::StrCat(
-      "MIG strategy \"", text, "\" is not one of none, single, mixed"));
-}
-
 absl::Status ApplyConfigFile(absl::string_view text, absl::string_view path,
                              Config& config) {
   YAML::Node doc;

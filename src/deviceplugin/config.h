@@ -54,9 +54,7 @@ struct Config {
 };
 
 using mig::MigStrategyName;
-// INVALID_ARGUMENT "MIG strategy \"<text>\" is not one of none, single,
-// mixed" for anything but a MigStrategyName.
-absl::StatusOr<MigStrategy> ParseMigStrategy(absl::string_view text);
+using mig::ParseMigStrategy;
 
 // Applies NVIDIA's config file v1 (YAML or JSON) onto `config`.
 // INVALID_ARGUMENT "<path>:<line>:<col>: <field>: <what>" for a bad value, an

@@ -255,12 +255,6 @@ std::string GpuMode(const NodeFacts& node) {
 
 }  // namespace
 
-absl::StatusOr<MigStrategy> ParseMigStrategy(absl::string_view text) {
-  if (std::optional<MigStrategy> s = mig::MigStrategyFromName(text)) return *s;
-  return absl::InvalidArgumentError(absl::StrCat(
-      "unknown MIG strategy \"", text, "\"; use none, single or mixed"));
-}
-
 absl::string_view SharingStrategyName(Sharing::Strategy s) {
   switch (s) {
     case Sharing::Strategy::kNone:

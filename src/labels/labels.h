@@ -33,9 +33,7 @@ using Labels = std::map<std::string, std::string>;
 // How MIG devices are advertised (device plugin and GFD `--mig-strategy`).
 using mig::MigStrategy;  // labels::MigStrategy, as callers name it
 using mig::MigStrategyName;
-// INVALID_ARGUMENT "unknown MIG strategy \"<text>\"; use none, single or
-// mixed" for anything but a MigStrategyName.
-absl::StatusOr<MigStrategy> ParseMigStrategy(absl::string_view text);
+using mig::ParseMigStrategy;
 
 // One MIG device, as nvmlDeviceGetAttributes describes it.
 struct MigDeviceFacts {

@@ -1,5 +1,7 @@
 #include "mig/strategy.h"
 
+#include "absl/strings/str_cat.h"
+
 namespace migctl::mig {
 
 absl::string_view MigStrategyName(MigStrategy s) {
@@ -20,6 +22,12 @@ std::optional<MigStrategy> MigStrategyFromName(absl::string_view name) {
     if (name == MigStrategyName(s)) return s;
   }
   return std::nullopt;
+}
+
+absl::StatusOr<MigStrategy> ParseMigStrategy(absl::string_view text) {
+  if (std::optional<MigStrategy> s = MigStrategyFromName(text)) return *s;
+  return absl::InvalidArgumentError(absl::StrCat(
+      "unknown MIG strategy \"", text, "\"; use none, single or mixed"));
 }
 
 }  // namespace migctl::mig

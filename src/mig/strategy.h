@@ -6,6 +6,7 @@
 
 #include <optional>
 
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 
 namespace migctl::mig {
@@ -17,6 +18,9 @@ enum class MigStrategy { kNone, kSingle, kMixed };
 absl::string_view MigStrategyName(MigStrategy s);  // "none", "single", ...
 // The strategy named `name`; nullopt for anything but a MigStrategyName.
 std::optional<MigStrategy> MigStrategyFromName(absl::string_view name);
+// As MigStrategyFromName, for flags and config fields: INVALID_ARGUMENT
+// "unknown MIG strategy \"<text>\"; use none, single or mixed" otherwise.
+absl::StatusOr<MigStrategy> ParseMigStrategy(absl::string_view text);
 
 }  // namespace migctl::mig
 

@@ -593,8 +593,8 @@ flags:
       "version: v1\nflags:\n  migStrategy: double\n", "c.yaml", bad);
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(s.message(),
-            "c.yaml:3:16: flags.migStrategy: MIG strategy \"double\" is not "
-            "one of none, single, mixed");
+            "c.yaml:3:16: flags.migStrategy: unknown MIG strategy "
+            "\"double\"; use none, single or mixed");
 }
 
 TEST(DevicePluginHealthTest, XidFilterFollowsNvidiaEnvironmentSemantics) {
