@@ -29,6 +29,7 @@
 #include "simulated_cluster.h"
 #include "support/kubelet_stand_in.h"
 #include "support/shell.h"
+#include "support/unschedulable_pod.h"
 
 namespace migctl::agent {
 namespace {
@@ -124,23 +125,11 @@ class PlannerE2eTest : public SimulatedClusterTest {
   // A pending pod the scheduler could not place, asking for one
   // nvidia.com/mig-<profile>.
   void AddPendingPod(const std::string& name, const std::string& profile) {
-    nlohmann::json pod = {
-        {"apiVersion", "v1"},
-        {"kind", "Pod"},
-        {"metadata", {{"name", name}, {"namespace", "default"}}},
-        {"spec",
-         {{"containers",
-           {{{"name", "main"},
-             {"image", "inference:1"},
-             {"resources",
-              {{"limits", {{"nvidia.com/mig-" + profile, "1"}}}}}}}}}},
-        {"status",
-         {{"phase", "Pending"},
-          {"conditions",
-           {{{"type", "PodScheduled"},
-             {"status", "False"},
-             {"reason", "Unschedulable"}}}}}}};
-    ASSERT_TRUE(api_.CreateObject("pods", "default", pod).ok());
+    ASSERT_TRUE(
+        api_.CreateObject("pods", "default",
+                          testing::UnschedulablePod(
+                              "default", name, "nvidia.com/mig-" + profile))
+            .ok());
   }
   void AddStoryDemand() {
     for (int i = 0; i < 7; ++i) {

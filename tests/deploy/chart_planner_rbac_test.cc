@@ -27,6 +27,7 @@
 #include "absl/time/time.h"
 #include "deploy/chart.h"
 #include "support/api_server.h"
+#include "support/unschedulable_pod.h"
 
 extern char** environ;
 
@@ -43,19 +44,7 @@ constexpr char kEmptyLayout[] =
     R"("mig_enabled":true,"model":"H100-NVL","uuid":"GPU-1"}]})";
 
 json PendingPod(const std::string& name, const std::string& resource) {
-  return {{"apiVersion", "v1"},
-          {"kind", "Pod"},
-          {"metadata", {{"name", name}, {"namespace", "ml"}}},
-          {"spec",
-           {{"containers",
-             {{{"name", "main"},
-               {"resources", {{"limits", {{resource, "1"}}}}}}}}}},
-          {"status",
-           {{"phase", "Pending"},
-            {"conditions",
-             {{{"type", "PodScheduled"},
-               {"status", "False"},
-               {"reason", "Unschedulable"}}}}}}};
+  return testing::UnschedulablePod("ml", name, resource);
 }
 
 // One API request as RBAC sees it.

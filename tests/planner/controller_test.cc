@@ -14,6 +14,7 @@
 #include "gtest/gtest.h"
 #include "support/api_server.h"
 #include "support/shell.h"
+#include "support/unschedulable_pod.h"
 
 namespace migctl::planner {
 namespace {
@@ -61,19 +62,7 @@ std::string Layout(const std::vector<std::string>& gpu0,
 }
 
 json Pod(const std::string& name, const std::string& resource) {
-  return {{"apiVersion", "v1"},
-          {"kind", "Pod"},
-          {"metadata", {{"name", name}, {"namespace", "ml"}}},
-          {"spec",
-           {{"containers",
-             {{{"name", "main"},
-               {"resources", {{"limits", {{resource, "1"}}}}}}}}}},
-          {"status",
-           {{"phase", "Pending"},
-            {"conditions",
-             {{{"type", "PodScheduled"},
-               {"status", "False"},
-               {"reason", "Unschedulable"}}}}}}};
+  return testing::UnschedulablePod("ml", name, resource);
 }
 
 class ControllerTest : public ::testing::Test {
