@@ -407,6 +407,7 @@ void AddPodResourcesFlag(CLI::App* cmd, ConfigFlags& f) {
                   "The kubelet's PodResources API socket: where it exists, "
                   "an instance the kubelet assigned to a pod is busy even "
                   "with no process (\"\": processes alone)")
+      ->type_name("PATH")
       ->capture_default_str();
 }
 
@@ -432,8 +433,9 @@ void AddConfigCommands(CLI::App& app, Context& ctx) {
   CLI::App* apply = app.add_subcommand(
       "apply",
       "Apply a MIG config (as nvidia-mig-parted apply), destroying only the "
-      "instances that must go and never one with processes on it. Exit code "
-      "4 when a MIG mode change waits for a GPU reset or reboot.");
+      "instances that must go and never one in use (processes on it, or a pod "
+      "the kubelet assigned it to). Exit code 4 when a MIG mode change waits "
+      "for a GPU reset or reboot.");
   AddConfigFlags(apply, *f);
   apply->add_flag("--dry-run", f->dry_run, "Print the plan, change nothing");
   apply
