@@ -64,8 +64,8 @@ Agent::Agent(nvml::Nvml& nvml, kube::Client& client, AgentOptions options)
   // such an instance, nor changes the MIG mode of such a GPU, even while
   // the pod runs no process.
   if (options_.pod_devices && !options_.reconfigure.apply.plan.pods) {
-    options_.reconfigure.apply.plan.pods = [this](int gpu) {
-      return PodsOnGpu(nvml_, gpu, PodDevices());
+    options_.reconfigure.apply.plan.pods = [this] {
+      return PodsOnGpus(nvml_, PodDevices());
     };
   }
   if (!options_.reconfigure.apply.progress) {

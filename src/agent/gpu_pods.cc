@@ -30,4 +30,18 @@ reconcile::GpuPods PodsOnGpu(nvml::Nvml& nvml, int gpu,
   return out;
 }
 
+std::map<int, reconcile::GpuPods> PodsOnGpus(
+    nvml::Nvml& nvml, const deviceplugin::PodsByDevice& pods) {
+  std::map<int, reconcile::GpuPods> out;
+  if (pods.empty()) return out;
+  absl::StatusOr<int> count = nvml.DeviceCount();
+  for (int gpu = 0; count.ok() && gpu < *count; ++gpu) {
+    reconcile::GpuPods on = PodsOnGpu(nvml, gpu, pods);
+    if (!on.whole_gpu.empty() || !on.instances.empty()) {
+      out[gpu] = std::move(on);
+    }
+  }
+  return out;
+}
+
 }  // namespace migctl::agent

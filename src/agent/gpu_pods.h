@@ -5,6 +5,8 @@
 #ifndef MIGCTL_AGENT_GPU_PODS_H_
 #define MIGCTL_AGENT_GPU_PODS_H_
 
+#include <map>
+
 #include "deviceplugin/pod_resources.h"
 #include "nvml/nvml.h"
 #include "reconcile/gpu_state.h"
@@ -15,6 +17,11 @@ namespace migctl::agent {
 // device NVML cannot list contributes nothing.
 reconcile::GpuPods PodsOnGpu(nvml::Nvml& nvml, int gpu,
                              const deviceplugin::PodsByDevice& pods);
+
+// PodsOnGpu of every GPU NVML counts that has any, by index (the shape of
+// reconcile::PlanOptions::pods).
+std::map<int, reconcile::GpuPods> PodsOnGpus(
+    nvml::Nvml& nvml, const deviceplugin::PodsByDevice& pods);
 
 }  // namespace migctl::agent
 

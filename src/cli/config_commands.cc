@@ -83,8 +83,8 @@ absl::Status AddPodAssignments(const std::string& socket, nvml::Nvml& nvml,
         "); an instance assigned to a pod may run no process yet. Pass "
         "--pod-resources-socket \"\" to plan with processes alone"));
   }
-  options.pods = [&nvml, pods = *std::move(pods)](int gpu) {
-    return agent::PodsOnGpu(nvml, gpu, pods);
+  options.pods = [&nvml, pods = *std::move(pods)] {
+    return agent::PodsOnGpus(nvml, pods);
   };
   return absl::OkStatus();
 }

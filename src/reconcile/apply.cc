@@ -42,15 +42,16 @@ std::string DevicesOf(const config::MigConfigEntry& e) {
 absl::StatusOr<std::vector<GpuState>> ReadNode(nvml::Nvml& nvml,
                                                const PlanOptions& options) {
   ASSIGN_OR_RETURN(int count, nvml.DeviceCount());
+  std::map<int, GpuPods> pods;
+  if (options.pods) pods = options.pods();
   std::vector<GpuState> states;
   for (int gpu = 0; gpu < count; ++gpu) {
     ASSIGN_OR_RETURN(GpuState s, ReadGpuState(nvml, gpu));
-    if (options.pods) {
-      GpuPods pods = options.pods(gpu);
-      s.pods = std::move(pods.whole_gpu);
+    if (auto on = pods.find(gpu); on != pods.end()) {
+      s.pods = on->second.whole_gpu;
       for (InstanceState& i : s.instances) {
-        if (auto it = pods.instances.find(i.gi.id);
-            it != pods.instances.end()) {
+        if (auto it = on->second.instances.find(i.gi.id);
+            it != on->second.instances.end()) {
           i.pods = it->second;
         }
       }

@@ -14,6 +14,7 @@
 #define MIGCTL_RECONCILE_PLAN_H_
 
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -66,10 +67,11 @@ struct PlanOptions {
   // PlanNode logs the config entries each GPU matches, as mig-parted does
   // ("Walking MigConfig for ..."); false for callers that plan only to show.
   bool log_entries = true;
-  // The pods assigned GPU `gpu` and its GPU instances (the agent asks the
-  // kubelet); PlanNode and PlanTargets fill GpuState::pods and
-  // InstanceState::pods from it. Unset: only processes make anything busy.
-  std::function<GpuPods(int gpu)> pods;
+  // The pods assigned each GPU and its GPU instances, by GPU index (the
+  // agent asks the kubelet); PlanNode and PlanTargets call it once and fill
+  // GpuState::pods and InstanceState::pods from it. Unset: only processes
+  // make anything busy.
+  std::function<std::map<int, GpuPods>()> pods;
 };
 
 // FAILED_PRECONDITION when reaching the target would destroy or change a

@@ -147,9 +147,9 @@ TEST(ApplyTest, InstanceAssignedToAPodStopsTheApplyBeforeAnyChange) {
   ASSERT_TRUE(Apply(*node, f, "all-1g").ok());
   const int gi = node->ListGpuInstances(0)->front().id;
   ApplyOptions options;
-  options.plan.pods = [&](int gpu) {
-    GpuPods pods;
-    if (gpu == 0) pods.instances[gi] = {"ml/infer-0"};
+  options.plan.pods = [&] {
+    std::map<int, GpuPods> pods;
+    pods[0].instances[gi] = {"ml/infer-0"};
     return pods;
   };
   const uint64_t calls = node->Snapshot()->mutating_calls;
@@ -162,7 +162,7 @@ TEST(ApplyTest, InstanceAssignedToAPodStopsTheApplyBeforeAnyChange) {
   EXPECT_EQ(node->Snapshot()->mutating_calls, calls);
 
   // The same apply without the pod goes through.
-  options.plan.pods = [](int) { return GpuPods(); };
+  options.plan.pods = [] { return std::map<int, GpuPods>(); };
   ASSERT_TRUE(reconcile::Apply(*node, f, "all-3g", options).ok());
   EXPECT_GT(node->Snapshot()->mutating_calls, calls);
 }
