@@ -13,6 +13,7 @@
 #include "config/mig_config.h"
 #include "kube/node.h"
 #include "planner/layout_annotation.h"
+#include "planner/model_layouts.h"
 #include "spdlog/spdlog.h"
 #include "util/absl_fmt.h"
 #include "util/status_macros.h"
@@ -133,9 +134,7 @@ bool Reached(const std::string& annotation, const std::vector<Gpu>& target) {
       ParseLayoutAnnotation(annotation, "the layout annotation");
   if (!now.ok()) return false;
   auto counts = [](const Gpu& g) {
-    mig::Layout layout;
-    for (const Instance& i : g.instances) layout.push_back(i.gi);
-    return mig::CountProfiles(layout);
+    return mig::CountProfiles(CurrentLayout(g));
   };
   return std::all_of(target.begin(), target.end(), [&](const Gpu& want) {
     const auto have = std::find_if(now->begin(), now->end(), [&](const Gpu& g) {
@@ -162,10 +161,26 @@ std::optional<config::MigConfigFile> PlannerConfigs(const json& cm) {
   return *std::move(file);
 }
 
+// `current` once it holds `after` with MIG mode `mig_enabled`: instances
+// kept in place keep their pods.
+Gpu WithLayout(const Gpu& current, bool mig_enabled, const mig::Layout& after) {
+  Gpu gpu = current;
+  gpu.mig_enabled = mig_enabled;
+  gpu.instances.clear();
+  for (const mig::PlacedGpuInstance& gi : after) {
+    Instance i{gi, {}};
+    for (const Instance& c : current.instances) {
+      if (c.gi == gi) i.pods = c.pods;
+    }
+    gpu.instances.push_back(std::move(i));
+  }
+  return gpu;
+}
+
 // The GPUs `current` will have once config `config` of `file` is applied:
-// per GPU the config's MIG mode and profile counts, placed around the busy
-// instances (which the agent keeps); GPUs the config has no entry for stay
-// as they are. nullopt when the config names none of them or does not fit.
+// per GPU the layout the agent builds for the config's MIG mode and profile
+// counts (ApplyCounts); GPUs the config has no entry for stay as they are.
+// nullopt when the config names none of them or cannot be applied.
 std::optional<std::vector<Gpu>> ConfigTarget(const config::MigConfigFile& file,
                                              const std::string& config,
                                              const std::vector<Gpu>& current) {
@@ -179,28 +194,10 @@ std::optional<std::vector<Gpu>> ConfigTarget(const config::MigConfigFile& file,
       continue;
     }
     named = true;
-    Gpu target = gpu;
-    target.mig_enabled = t->mig_enabled;
-    target.instances.clear();
-    mig::ProfileCounts add = t->profiles;
-    mig::Layout kept;
-    for (const Instance& i : gpu.instances) {
-      auto wanted = add.find(i.gi.profile_id);
-      if (!i.busy() || wanted == add.end() || wanted->second == 0) continue;
-      --wanted->second;
-      kept.push_back(i.gi);
-      target.instances.push_back(i);
-    }
-    std::erase_if(add, [](const auto& kv) { return kv.second == 0; });
-    absl::StatusOr<mig::Layout> placed =
-        mig::FitProfiles(*gpu.model, add, kept);
-    if (!placed.ok()) return std::nullopt;
-    for (const mig::PlacedGpuInstance& gi : *placed) {
-      if (std::find(kept.begin(), kept.end(), gi) == kept.end()) {
-        target.instances.push_back({gi, {}});
-      }
-    }
-    out.push_back(std::move(target));
+    absl::StatusOr<mig::Layout> after =
+        ApplyCounts(*gpu.model, gpu.instances, t->profiles);
+    if (!after.ok()) return std::nullopt;
+    out.push_back(WithLayout(gpu, t->mig_enabled, *after));
   }
   if (!named) return std::nullopt;
   return out;
@@ -215,23 +212,10 @@ std::vector<Gpu> TargetGpus(const Node& node, const NodePlan& plan) {
         std::find_if(node.gpus.begin(), node.gpus.end(),
                      [&](const Gpu& c) { return c.index == g.index; });
     Gpu gpu;
+    if (current != node.gpus.end()) gpu = *current;
     gpu.index = g.index;
     gpu.model = g.model;
-    gpu.mig_enabled = g.mig_enabled_after;
-    if (current != node.gpus.end()) {
-      gpu.uuid = current->uuid;
-      gpu.pods = current->pods;
-    }
-    for (const mig::PlacedGpuInstance& gi : g.after) {
-      Instance i{gi, {}};
-      if (current != node.gpus.end()) {
-        for (const Instance& c : current->instances) {
-          if (c.gi == gi) i.pods = c.pods;
-        }
-      }
-      gpu.instances.push_back(std::move(i));
-    }
-    out.push_back(std::move(gpu));
+    out.push_back(WithLayout(gpu, g.mig_enabled_after, g.after));
   }
   return out;
 }

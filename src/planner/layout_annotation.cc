@@ -84,16 +84,8 @@ absl::StatusOr<Gpu> ParseGpu(const json& doc, const std::string& where) {
       gpu.instances.push_back(std::move(instance));
     }
   }
-  if (!gpu.mig_enabled && !gpu.instances.empty()) {
-    return jf::Error(where, "MIG is disabled but GPU instances are listed");
-  }
-  mig::Layout layout;
-  for (const Instance& i : gpu.instances) layout.push_back(i.gi);
-  mig::Canonicalize(layout);
-  if (absl::Status s = mig::ValidateLayout(*gpu.model, layout); !s.ok()) {
-    return jf::Error(where, absl::StrCat("the GPU instances are not a valid "
-                                         "layout on ",
-                                         gpu.model->key, ": ", s.message()));
+  if (absl::Status s = ValidateGpu(gpu); !s.ok()) {
+    return jf::Error(where, s.message());
   }
   return gpu;
 }

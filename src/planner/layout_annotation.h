@@ -24,9 +24,10 @@ inline constexpr absl::string_view kLayoutAnnotation = "migctl.dev/mig.layout";
 
 // A list of GPU objects. Errors are INVALID_ARGUMENT "<where> gpus[1]
 // gpu_instances[0]: <what>" (an unknown model or profile lists the known
-// ones); a GPU whose instances overlap or sit where their profile cannot is
-// refused as a whole ("<where> gpus[1]: the GPU instances are not a valid
-// layout on <model>: ...").
+// ones); a GPU that could not be real (ValidateGpu: instances that overlap
+// or sit where their profile cannot, instances with MIG disabled) is refused
+// as a whole ("<where> gpus[1]: current layout is not valid on <model>:
+// ...").
 absl::StatusOr<std::vector<Gpu>> ParseLayoutGpus(const nlohmann::json& gpus,
                                                  const std::string& where);
 

@@ -528,6 +528,30 @@ absl::StatusOr<Plan> EvaluateTargets(
   return plan;
 }
 
+mig::Layout CurrentLayout(const Gpu& gpu) {
+  mig::Layout layout;
+  for (const Instance& i : gpu.instances) layout.push_back(i.gi);
+  mig::Canonicalize(layout);
+  return layout;
+}
+
+absl::Status ValidateGpu(const Gpu& gpu) {
+  if (gpu.model == nullptr) return absl::InvalidArgumentError("no GPU model");
+  if (!gpu.mig_enabled && !gpu.instances.empty()) {
+    return absl::InvalidArgumentError(
+        "MIG is disabled but GPU instances are listed");
+  }
+  if (gpu.instances.size() > 16) {
+    return absl::InvalidArgumentError("more than 16 GPU instances");
+  }
+  if (absl::Status s = mig::ValidateLayout(*gpu.model, CurrentLayout(gpu));
+      !s.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "current layout is not valid on ", gpu.model->key, ": ", s.message()));
+  }
+  return absl::OkStatus();
+}
+
 std::vector<mig::Layout> CandidateLayouts(const Gpu& gpu) {
   mig::Layout before;
   mig::Layout busy;

@@ -182,6 +182,15 @@ absl::StatusOr<Plan> EvaluateTargets(
 // in a stable order. Just {current} when the GPU cannot change.
 std::vector<mig::Layout> CandidateLayouts(const Gpu& gpu);
 
+// The placed profiles of `gpu`'s GPU instances, canonical.
+mig::Layout CurrentLayout(const Gpu& gpu);
+
+// OK when `gpu` could be a real GPU: it has a model, no GPU instances while
+// MIG is disabled, at most 16 of them, and a valid layout of its model.
+// INVALID_ARGUMENT saying what is wrong otherwise ("current layout is not
+// valid on H100-NVL: 1g.12gb at {1}:1 overlaps another GPU instance").
+absl::Status ValidateGpu(const Gpu& gpu);
+
 }  // namespace migctl::planner
 
 #endif  // MIGCTL_PLANNER_PLANNER_H_

@@ -30,29 +30,15 @@ absl::StatusOr<std::string> CanonicalProfile(absl::string_view text) {
 }
 
 absl::Status CheckGpu(const Node& node, const Gpu& gpu, GpuRef& ref) {
-  if (gpu.model == nullptr) {
+  if (absl::Status s = ValidateGpu(gpu); !s.ok()) {
     return absl::InvalidArgumentError(
-        absl::StrCat(GpuName(node, gpu), ": no GPU model"));
+        absl::StrCat(GpuName(node, gpu), ": ", s.message()));
   }
-  if (!gpu.mig_enabled && !gpu.instances.empty()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        GpuName(node, gpu), ": MIG is disabled but GPU instances are listed"));
-  }
-  if (gpu.instances.size() > 16) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(GpuName(node, gpu), ": more than 16 GPU instances"));
-  }
+  ref.before = CurrentLayout(gpu);
   for (const Instance& i : gpu.instances) {
-    ref.before.push_back(i.gi);
     if (i.busy()) ref.busy.push_back(i.gi);
   }
-  mig::Canonicalize(ref.before);
   mig::Canonicalize(ref.busy);
-  if (absl::Status s = mig::ValidateLayout(*gpu.model, ref.before); !s.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(GpuName(node, gpu), ": current layout is not valid on ",
-                     gpu.model->key, ": ", s.message()));
-  }
   return absl::OkStatus();
 }
 

@@ -56,15 +56,15 @@ TEST(LayoutAnnotation, ErrorsNameThePlace) {
                   R"({"profile":"2g.24gb","start":0},)"
                   R"({"profile":"1g.12gb","start":1}]}]})",
                   "node a"),
-            "node a migctl.dev/mig.layout gpus[0]: the GPU instances are not "
-            "a valid layout on H100-NVL: 1g.12gb at {1}:1 overlaps another "
-            "GPU instance");
+            "node a migctl.dev/mig.layout gpus[0]: current layout is not "
+            "valid on H100-NVL: 1g.12gb at {1}:1 overlaps another GPU "
+            "instance");
   EXPECT_EQ(Error(R"({"gpus":[{"index":0,"model":"H100-NVL","gpu_instances":[)"
                   R"({"profile":"1g.12gb","start":7}]}]})",
                   "node a"),
-            "node a migctl.dev/mig.layout gpus[0]: the GPU instances are not "
-            "a valid layout on H100-NVL: 1g.12gb cannot be placed at {7}:1 on "
-            "NVIDIA H100 NVL");
+            "node a migctl.dev/mig.layout gpus[0]: current layout is not "
+            "valid on H100-NVL: 1g.12gb cannot be placed at {7}:1 on NVIDIA "
+            "H100 NVL");
   EXPECT_EQ(
       Error(R"({"gpus":[{"index":0,"model":"H100-NVL","mig_enabled":)"
             R"(false,"gpu_instances":[{"profile":"1g.12gb","start":0}]}]})",
