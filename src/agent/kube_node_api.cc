@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "kube/node.h"
+#include "kube/object_fields.h"
 #include "util/status_macros.h"
 
 namespace migctl::agent {
@@ -48,20 +49,15 @@ absl::StatusOr<std::set<std::string>> KubeNodeApi::TerminatedPods() {
   ASSIGN_OR_RETURN(
       nlohmann::json pods,
       client_.List("/api/v1/pods", "", absl::StrCat("spec.nodeName=", node_)));
-  // object.section.key when it is a string, else "".
-  auto field = [](const nlohmann::json& object, const char* section,
-                  const char* key) -> std::string {
-    if (!object.is_object() || !object.contains(section)) return "";
-    const nlohmann::json& s = object[section];
-    if (!s.is_object() || !s.contains(key) || !s[key].is_string()) return "";
-    return s[key].get<std::string>();
-  };
   std::set<std::string> out;
-  if (!pods.contains("items") || !pods["items"].is_array()) return out;
-  for (const nlohmann::json& pod : pods["items"]) {
-    const std::string phase = field(pod, "status", "phase");
-    const std::string ns = field(pod, "metadata", "namespace");
-    const std::string name = field(pod, "metadata", "name");
+  const nlohmann::json& items = kube::Field(pods, "items");
+  if (!items.is_array()) return out;
+  for (const nlohmann::json& pod : items) {
+    const std::string phase =
+        kube::StringField(kube::Field(pod, "status"), "phase");
+    const std::string ns =
+        kube::StringField(kube::MetadataOf(pod), "namespace");
+    const std::string name = kube::StringField(kube::MetadataOf(pod), "name");
     if ((phase == "Succeeded" || phase == "Failed") && !ns.empty() &&
         !name.empty()) {
       out.insert(absl::StrCat(ns, "/", name));

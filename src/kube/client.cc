@@ -18,6 +18,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "kube/node.h"
+#include "kube/object_fields.h"
 #include "util/status_macros.h"
 
 namespace migctl::kube {
@@ -60,13 +61,6 @@ absl::StatusCode CodeForHttp(long http, const std::string& reason) {
   }
 }
 
-// `object`.`key` when `object` is an object and it is a string; else "".
-std::string StringField(const nlohmann::json& object, const char* key) {
-  if (!object.is_object()) return "";
-  auto it = object.find(key);
-  return it != object.end() && it->is_string() ? it->get<std::string>() : "";
-}
-
 absl::Status HttpError(long http, const std::string& body,
                        const std::string& what) {
   auto parsed = nlohmann::json::parse(body, nullptr, false);
@@ -107,22 +101,10 @@ std::string WithQuery(std::string path, const std::string& key,
   return absl::StrCat(path, key, "=", Escape(value));
 }
 
-// The metadata of `object`, or null.
-const nlohmann::json& MetadataOf(const nlohmann::json& object) {
-  static const nlohmann::json* const kNull = new nlohmann::json();
-  if (!object.is_object()) return *kNull;
-  auto it = object.find("metadata");
-  return it == object.end() ? *kNull : *it;
-}
-
 std::string ObjectKey(const nlohmann::json& object) {
   const nlohmann::json& meta = MetadataOf(object);
   return absl::StrCat(StringField(meta, "namespace"), "/",
                       StringField(meta, "name"));
-}
-
-std::string ResourceVersionOf(const nlohmann::json& object) {
-  return StringField(MetadataOf(object), "resourceVersion");
 }
 
 // Sleeps for `d` or until `stop` is requested; false if stopped.

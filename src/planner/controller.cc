@@ -12,6 +12,7 @@
 #include "absl/strings/str_join.h"
 #include "config/mig_config.h"
 #include "kube/node.h"
+#include "kube/object_fields.h"
 #include "planner/layout_annotation.h"
 #include "planner/model_layouts.h"
 #include "spdlog/spdlog.h"
@@ -42,18 +43,11 @@ uint64_t Fnv1a64(absl::string_view s) {
   return h;
 }
 
-// metadata.<section>.<key> of `object` when it is a string, else fallback.
-std::string Meta(const json& object, const char* section, absl::string_view key,
-                 const char* fallback = "") {
-  if (!object.contains("metadata")) return fallback;
-  const json& m = object["metadata"];
-  if (!m.is_object() || !m.contains(section) || !m[section].is_object()) {
-    return fallback;
-  }
-  const json& s = m[section];
-  const std::string k(key);
-  if (!s.contains(k) || !s[k].is_string()) return fallback;
-  return s[k].get<std::string>();
+// metadata.<section>.<key> of `object` when it is a string, else "".
+std::string Meta(const json& object, const char* section,
+                 absl::string_view key) {
+  return kube::StringField(kube::Field(kube::MetadataOf(object), section),
+                           std::string(key).c_str());
 }
 
 // The value of `key` in labels or annotations, or "".
@@ -77,23 +71,9 @@ std::optional<kube::NodeMetadata> ReadNode(const json& node) {
 // The items of a list answer (empty when it has none or they are not a
 // list).
 const json& Items(const json& list) {
-  static const json kEmpty = json::array();
-  if (!list.is_object() || !list.contains("items") ||
-      !list["items"].is_array()) {
-    return kEmpty;
-  }
-  return list["items"];
-}
-
-// metadata.resourceVersion of a list answer, or "".
-std::string ListVersion(const json& list) {
-  if (!list.is_object() || !list.contains("metadata")) return "";
-  const json& m = list["metadata"];
-  if (!m.is_object() || !m.contains("resourceVersion") ||
-      !m["resourceVersion"].is_string()) {
-    return "";
-  }
-  return m["resourceVersion"].get<std::string>();
+  static const json* const kEmpty = new json(json::array());
+  const json& items = kube::Field(list, "items");
+  return items.is_array() ? items : *kEmpty;
 }
 
 // A Node object with its metadata, read once.
@@ -648,7 +628,7 @@ absl::Status Controller::Run(std::stop_token stop) {
         }
         kube::WatchOptions wo;
         wo.label_selector = selector;
-        wo.resource_version = ListVersion(*list);
+        wo.resource_version = kube::ResourceVersionOf(*list);
         s = client_.Watch(
             collection, wo,
             [&](const kube::WatchEvent& e) {

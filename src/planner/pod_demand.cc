@@ -12,6 +12,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "kube/object_fields.h"
 #include "mig/profile_name.h"
 
 namespace migctl::planner {
@@ -19,18 +20,8 @@ namespace {
 
 using nlohmann::json;
 
-// obj[key], or null when obj is not an object or lacks key.
-const json& Field(const json& obj, const char* key) {
-  static const json kNull;
-  if (!obj.is_object() || !obj.contains(key)) return kNull;
-  return obj[key];
-}
-
-// obj[key] when it is a string, else "".
-std::string StringField(const json& obj, const char* key) {
-  const json& v = Field(obj, key);
-  return v.is_string() ? v.get<std::string>() : "";
-}
+using kube::Field;
+using kube::StringField;
 
 // The container lists of a pod's spec ("containers", "initContainers").
 const json& Containers(const json& pod, const char* key) {
