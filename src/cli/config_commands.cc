@@ -69,13 +69,12 @@ absl::StatusOr<config::MigConfigFile> LoadConfig(const std::string& path) {
 absl::Status AddPodAssignments(const std::string& socket, nvml::Nvml& nvml,
                                reconcile::PlanOptions& options) {
   if (socket.empty()) return absl::OkStatus();
-  std::error_code error;
-  if (!std::filesystem::exists(socket, error)) {
-    spdlog::debug("no kubelet PodResources socket at {}", socket);
-    return absl::OkStatus();
-  }
   absl::StatusOr<deviceplugin::PodsByDevice> pods =
       deviceplugin::ListPodDevices(socket, absl::Seconds(5));
+  if (absl::IsNotFound(pods.status())) {
+    spdlog::debug("{}", pods.status().message());
+    return absl::OkStatus();
+  }
   if (!pods.ok()) {
     return absl::FailedPreconditionError(absl::StrCat(
         "cannot read which pods the kubelet assigned the GPUs to (",

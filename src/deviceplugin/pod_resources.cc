@@ -26,7 +26,7 @@ absl::StatusOr<PodsByDevice> ListPodDevices(const std::string& socket,
                                             absl::Duration timeout) {
   std::error_code ec;
   if (!std::filesystem::exists(socket, ec)) {
-    return absl::UnavailableError(
+    return absl::NotFoundError(
         absl::StrCat("no kubelet PodResources socket at ", socket));
   }
   std::unique_ptr<v1::PodResourcesLister::Stub> stub =

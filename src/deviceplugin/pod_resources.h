@@ -23,9 +23,9 @@ inline constexpr absl::string_view kDefaultPodResourcesSocket =
 using PodsByDevice = std::map<std::string, std::vector<std::string>>;
 
 // Lists the pods' devices of the resources nvidia.com/gpu and
-// nvidia.com/mig-*, waiting at most `timeout`. UNAVAILABLE naming `socket`
-// when it does not exist; the kubelet's error, prefixed with `socket`,
-// when the call fails.
+// nvidia.com/mig-*, waiting at most `timeout`. NOT_FOUND naming `socket`
+// when it does not exist (no kubelet on this host); the kubelet's error,
+// prefixed with `socket`, when the call fails.
 absl::StatusOr<PodsByDevice> ListPodDevices(const std::string& socket,
                                             absl::Duration timeout);
 

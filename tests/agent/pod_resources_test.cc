@@ -98,7 +98,7 @@ TEST_F(PodResourcesTest, ClientWithNoAssignmentsListsNothing) {
 TEST_F(PodResourcesTest, ClientErrorsNameTheSocket) {
   const std::string missing = (dir_ / "none.sock").string();
   absl::StatusOr<PodsByDevice> pods = ListPodDevices(missing, absl::Seconds(5));
-  EXPECT_EQ(pods.status(), absl::UnavailableError(
+  EXPECT_EQ(pods.status(), absl::NotFoundError(
                                "no kubelet PodResources socket at " + missing));
   // A file that nothing serves on.
   const std::string dead = (dir_ / "dead.sock").string();
